@@ -1,0 +1,132 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Configuration options of the LightOS volume driver."""
+
+import copy
+import itertools
+
+from oslo_config import cfg
+from oslo_config import types
+
+# Options shared with Cinder's in-tree LightOS driver. Their names, types and
+# defaults must stay identical: both drivers register them in cinder.conf's
+# [backend_defaults] group, and an operator switching drivers keeps the same
+# backend section.
+compatible_opts = [
+    cfg.ListOpt('lightos_api_address',
+                default=None,
+                item_type=types.IPAddress(),
+                help='Comma-separated IP addresses of the LightOS API '
+                     'services, normally one per cluster node. Requests go '
+                     'to the endpoint that last answered and move on to the '
+                     'next address when an endpoint cannot be reached.'),
+    cfg.PortOpt('lightos_api_port',
+                default=443,
+                help='TCP port of the LightOS API service on every address '
+                     'in lightos_api_address. The API is always spoken over '
+                     'HTTPS; see driver_ssl_cert_verify and '
+                     'driver_ssl_cert_path for certificate checks.'),
+    cfg.StrOpt('lightos_jwt',
+               default=None,
+               secret=True,
+               help='JSON Web Token sent as a bearer token on every API '
+                    'request. Leave unset only when the cluster runs with '
+                    'multi-tenancy disabled. lightos_jwt_file, when set, '
+                    'takes precedence.'),
+    cfg.IntOpt('lightos_default_num_replicas',
+               min=1,
+               max=3,
+               default=3,
+               help='Replica count of volumes whose volume type does not set '
+                    'lightos:num_replicas.'),
+    cfg.BoolOpt('lightos_default_compression_enabled',
+                default=False,
+                help='Whether volumes are compressed when their volume type '
+                     'has no "compression" extra spec.'),
+    cfg.IntOpt('lightos_api_service_timeout',
+               default=30,
+               help='Seconds one API endpoint has to answer a request (the '
+                    'read timeout of one attempt). Connecting is bounded '
+                    'separately by lightos_api_connect_timeout.'),
+    cfg.BoolOpt('lightos_use_ipacl',
+                default=True,
+                help='Also restrict volume access by host IP address. A '
+                     'host must be listed in both the NVMe ACL (its host '
+                     'NQN, always managed) and the IP ACL of a volume to '
+                     'reach it. When True the driver adds the IP addresses '
+                     'of an attaching host to the IP ACL and removes them on '
+                     'detach; when False volumes are created with an IP ACL '
+                     'that allows any address.'),
+    cfg.IntOpt('lightos_api_service_snapshots_max_calls',
+               default=5,
+               help='How many times a snapshot creation is attempted while '
+                    'the cluster answers that the source volume is busy.'),
+]
+
+# Options of this driver only.
+driver_opts = [
+    cfg.StrOpt('lightos_jwt_file',
+               default=None,
+               help='Path of a file holding the JWT (overrides lightos_jwt). '
+                    'The file is read again whenever it changes, so a token '
+                    'can be rotated without restarting cinder-volume.'),
+    cfg.FloatOpt('lightos_api_connect_timeout',
+                 default=3.0,
+                 min=0.1,
+                 help='Seconds allowed to open a connection to one API '
+                      'endpoint. A short value finds a dead node quickly; '
+                      'the endpoint is then skipped for '
+                      'lightos_api_endpoint_retry_interval seconds.'),
+    cfg.IntOpt('lightos_api_endpoint_retry_interval',
+               default=30,
+               min=0,
+               help='Seconds an API endpoint that refused a connection or '
+                    'timed out is skipped before it is tried again (unless '
+                    'every endpoint is in that state).'),
+    cfg.IntOpt('lightos_api_request_deadline',
+               default=120,
+               min=1,
+               help='Upper bound in seconds for one REST call including '
+                    'every endpoint tried and every back-off after a 429 or '
+                    '503 answer.'),
+    cfg.IntOpt('lightos_state_wait_timeout',
+               default=300,
+               min=1,
+               help='Seconds to wait for a volume or snapshot to reach the '
+                    'state an operation needs (for example Available after '
+                    'creation, or gone after deletion).'),
+    cfg.PortOpt('lightos_discovery_port',
+                default=8009,
+                help='TCP port of the NVMe/TCP discovery service on each '
+                     'cluster node, handed to the discovery client on '
+                     'compute hosts.'),
+    cfg.IntOpt('lightos_node_refresh_interval',
+               default=300,
+               min=0,
+               help='Seconds after which the list of cluster nodes and their '
+                    'data addresses is read again for the next attach. 0 '
+                    'reads it on every attach.'),
+]
+
+lightos_opts = compatible_opts + driver_opts
+
+
+def list_opts():
+    """Return the options for oslo-config-generator.
+
+    The group is named after the placeholder backend section an operator
+    copies into cinder.conf (for example ``[lightos]``).
+    """
+    return [('backend', copy.deepcopy(list(itertools.chain(lightos_opts))))]
