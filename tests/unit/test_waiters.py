@@ -1,0 +1,147 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""waiters.wait_for with a fake clock: backoff, deadline, terminal states."""
+
+import pytest
+
+from lightos_cinder import exception
+from lightos_cinder import waiters
+
+
+class FakeClock:
+    """A clock that only moves when the waiter sleeps."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        assert seconds > 0
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def _probe(states, result='done'):
+    """Report each state in turn as not ready, then return ``result``."""
+    pending = list(states)
+    calls = []
+
+    def probe():
+        calls.append(len(calls))
+        if pending:
+            raise exception.NotReady(pending.pop(0))
+        return result
+    probe.calls = calls
+    return probe
+
+
+def _wait(probe, clock, **kwargs):
+    kwargs.setdefault('timeout', 10)
+    kwargs.setdefault('what', 'volume volume-1 to become Available')
+    return waiters.wait_for(probe, clock=clock, sleep=clock.sleep, **kwargs)
+
+
+def test_returns_at_once_without_sleeping():
+    clock = FakeClock()
+    assert _wait(_probe([], result=42), clock) == 42
+    assert clock.sleeps == []
+
+
+def test_backoff_doubles_up_to_the_cap():
+    clock = FakeClock()
+    probe = _probe(['Creating'] * 6)
+    assert _wait(probe, clock, interval=0.25, max_interval=1.5) == 'done'
+    assert clock.sleeps == [0.25, 0.5, 1.0, 1.5, 1.5, 1.5]
+    assert len(probe.calls) == 7
+
+
+def test_timeout_names_what_and_last_state():
+    clock = FakeClock()
+    probe = _probe(['Creating', 'Creating', 'Updating'] * 100)
+    with pytest.raises(exception.WaitTimeout) as info:
+        _wait(probe, clock, timeout=5, what='volume vol-x in project p1')
+    err = info.value
+    assert err.what == 'volume vol-x in project p1'
+    assert err.last_state in ('Creating', 'Updating')
+    assert 'vol-x' in str(err) and err.last_state in str(err)
+    assert clock.now - 1000.0 == pytest.approx(5)
+
+
+def test_last_pause_is_shortened_to_the_deadline_and_probed_again():
+    clock = FakeClock()
+    # Ready on the call made exactly at the deadline.
+    probe = _probe(['Creating'] * 2)
+    assert _wait(probe, clock, timeout=1.0, interval=0.4,
+                 max_interval=0.8) == 'done'
+    assert clock.sleeps == pytest.approx([0.4, 0.6])
+    assert clock.now - 1000.0 == pytest.approx(1.0)
+    assert len(probe.calls) == 3
+
+
+def test_terminal_state_stops_at_once():
+    clock = FakeClock()
+    calls = []
+
+    def probe():
+        calls.append(1)
+        if len(calls) < 3:
+            raise exception.NotReady('Creating')
+        raise exception.OperationFailed('volume volume-1', 'Failed')
+
+    with pytest.raises(exception.OperationFailed) as info:
+        _wait(probe, clock, timeout=100)
+    assert info.value.state == 'Failed'
+    assert len(calls) == 3
+    assert clock.sleeps == [0.25, 0.5]
+
+
+def test_other_errors_propagate_unchanged():
+    clock = FakeClock()
+
+    def probe():
+        raise KeyError('boom')
+
+    with pytest.raises(KeyError):
+        _wait(probe, clock)
+    assert clock.sleeps == []
+
+
+def test_zero_timeout_probes_once():
+    clock = FakeClock()
+    probe = _probe(['Creating'])
+    with pytest.raises(exception.WaitTimeout):
+        _wait(probe, clock, timeout=0)
+    assert len(probe.calls) == 1
+    assert clock.sleeps == []
+
+
+@pytest.mark.parametrize('kwargs', [
+    {'timeout': -1},
+    {'interval': 0},
+    {'interval': 2.0, 'max_interval': 1.0},
+])
+def test_rejects_bad_arguments(kwargs):
+    clock = FakeClock()
+    with pytest.raises(ValueError):
+        _wait(_probe([]), clock, **kwargs)
+
+
+def test_default_clock_really_waits_briefly():
+    probe = _probe(['Creating'])
+    assert waiters.wait_for(probe, timeout=5, what='x', interval=0.01,
+                            max_interval=0.02) == 'done'
