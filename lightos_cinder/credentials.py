@@ -1,0 +1,233 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""The LightOS JWT: a masked token wrapper and its (re)loadable source."""
+
+import base64
+import binascii
+import datetime
+import json
+import os
+import threading
+
+from oslo_log import log as logging
+
+from lightos_cinder import exception
+
+LOG = logging.getLogger(__name__)
+
+# Tokens this close to expiry are logged as a warning at every (re)load.
+EXPIRY_WARNING = datetime.timedelta(days=7)
+
+
+class Token(object):
+    """A bearer token whose text never shows in a repr, str or log line."""
+
+    __slots__ = ('_value',)
+
+    def __init__(self, value):
+        if not isinstance(value, str) or not value.strip():
+            raise exception.TokenError('The JWT is empty.')
+        # Tokens copied from files or command output often end in a newline,
+        # which is not part of the token.
+        self._value = value.strip()
+
+    @property
+    def value(self):
+        """The token text, for the Authorization header only."""
+        return self._value
+
+    def __repr__(self):
+        return '<Token ***>'
+
+    __str__ = __repr__
+
+    def __eq__(self, other):
+        if not isinstance(other, Token):
+            return NotImplemented
+        return self._value == other._value
+
+    def __hash__(self):
+        return hash(self._value)
+
+    def __reduce__(self):
+        # Keep the token out of pickles (and hence of any serialised state).
+        raise TypeError('Token objects cannot be pickled')
+
+    def claims(self):
+        """Decode the payload without verifying the signature.
+
+        Only the cluster can verify the token; the claims are read to tell
+        the operator which scope it carries and when it expires.
+        """
+        parts = self._value.split('.')
+        if len(parts) != 3:
+            raise exception.TokenError(
+                'The JWT is not made of three dot-separated parts.')
+        payload = parts[1]
+        try:
+            raw = base64.urlsafe_b64decode(payload + '=' * (-len(payload) % 4))
+            claims = json.loads(raw)
+        except (binascii.Error, ValueError):
+            raise exception.TokenError(
+                'The JWT payload is not base64url-encoded JSON.') from None
+        if not isinstance(claims, dict):
+            raise exception.TokenError('The JWT payload is not a JSON object.')
+        return claims
+
+    def _claims_or_empty(self):
+        try:
+            return self.claims()
+        except exception.TokenError:
+            return {}
+
+    @property
+    def expires_at(self):
+        """UTC datetime of the ``exp`` claim, or None (absent/undecodable)."""
+        exp = self._claims_or_empty().get('exp')
+        if isinstance(exp, bool) or not isinstance(exp, (int, float)):
+            return None
+        try:
+            return datetime.datetime.fromtimestamp(exp, datetime.timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+
+    @property
+    def roles(self):
+        """The ``roles`` claim as a tuple of ``'<scope>:<role>'`` strings."""
+        roles = self._claims_or_empty().get('roles')
+        if isinstance(roles, str):
+            return (roles,)
+        if not isinstance(roles, (list, tuple)):
+            return ()
+        return tuple(str(role) for role in roles)
+
+
+def describe_token(token, origin, now=None):
+    """Log which scope a token carries and when it expires.
+
+    Warns when the token has expired or expires within EXPIRY_WARNING.
+    """
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    try:
+        token.claims()
+    except exception.TokenError as exc:
+        LOG.warning('The JWT from %(origin)s cannot be decoded (%(err)s); '
+                    'the cluster will decide whether it is valid.',
+                    {'origin': origin, 'err': exc})
+        return
+    roles = ', '.join(token.roles) or 'none'
+    expires = token.expires_at
+    if expires is None:
+        LOG.info('Using the JWT from %(origin)s: roles %(roles)s, no expiry '
+                 'time.', {'origin': origin, 'roles': roles})
+        return
+    LOG.info('Using the JWT from %(origin)s: roles %(roles)s, expires at '
+             '%(exp)s.', {'origin': origin, 'roles': roles,
+                          'exp': expires.isoformat()})
+    if expires <= now:
+        LOG.warning('The JWT from %(origin)s expired at %(exp)s; the cluster '
+                    'will reject every request until it is replaced.',
+                    {'origin': origin, 'exp': expires.isoformat()})
+    elif expires - now < EXPIRY_WARNING:
+        LOG.warning('The JWT from %(origin)s expires at %(exp)s, in less '
+                    'than %(days)d days; replace it (lightos_jwt_file is '
+                    're-read without a restart).',
+                    {'origin': origin, 'exp': expires.isoformat(),
+                     'days': EXPIRY_WARNING.days})
+
+
+class TokenSource(object):
+    """The configured JWT: a fixed value or a file that is re-read.
+
+    A file (``path``) takes precedence over ``value``. It is read again
+    whenever its modification time, size or inode changes, so a rotated token
+    is used without a restart. If a re-read fails (the file is being replaced
+    or is briefly empty), the previous token stays in use and a warning is
+    logged.
+    """
+
+    def __init__(self, value=None, path=None):
+        self._path = path or None
+        self._lock = threading.Lock()
+        self._token = None
+        self._stamp = None
+        if self._path is None and value:
+            self._token = Token(value)
+            describe_token(self._token, 'lightos_jwt')
+
+    def __repr__(self):
+        origin = self._path if self._path else 'lightos_jwt'
+        return '<TokenSource %s>' % origin
+
+    @property
+    def path(self):
+        return self._path
+
+    def get(self):
+        """Return the current Token, or None when no token is configured."""
+        if self._path is None:
+            return self._token
+        with self._lock:
+            stamp = self._stat()
+            if stamp != self._stamp or self._token is None:
+                self._load(stamp)
+            return self._token
+
+    def reload(self):
+        """Read the file again now; return True if the token changed."""
+        if self._path is None:
+            return False
+        with self._lock:
+            previous = self._token
+            self._load(self._stat())
+            return self._token != previous
+
+    def _stat(self):
+        try:
+            info = os.stat(self._path)
+        except OSError:
+            return None
+        return (info.st_mtime_ns, info.st_size, info.st_ino)
+
+    def _load(self, stamp):
+        try:
+            with open(self._path, encoding='utf-8') as token_file:
+                text = token_file.read()
+            token = Token(text)
+        except OSError as exc:
+            self._fail(stamp, exc.strerror or exc.__class__.__name__)
+            return
+        except UnicodeDecodeError:
+            self._fail(stamp, 'not UTF-8 text')
+            return
+        except exception.TokenError as exc:
+            self._fail(stamp, str(exc))
+            return
+        self._stamp = stamp
+        if token != self._token:
+            self._token = token
+            describe_token(token, self._path)
+
+    def _fail(self, stamp, reason):
+        # The reason never quotes file content: it could be the token.
+        if self._token is None:
+            raise exception.TokenError(
+                'Cannot read the JWT from lightos_jwt_file %s: %s' %
+                (self._path, reason))
+        # Remember the stamp so a broken file warns once, not on every call.
+        self._stamp = stamp
+        LOG.warning('Cannot read the JWT from %(path)s (%(reason)s); still '
+                    'using the previous token.',
+                    {'path': self._path, 'reason': reason})

@@ -1,0 +1,493 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""HTTPS transport to the LightOS API: pooling, failover, retries, errors."""
+
+import datetime
+import email.utils
+import ipaddress
+import socket
+import threading
+import time
+import uuid
+
+from oslo_log import log as logging
+import requests
+from requests import adapters
+import urllib3
+
+from lightos_cinder import credentials
+from lightos_cinder import exception
+
+LOG = logging.getLogger(__name__)
+
+# Enough pooled connections per endpoint for cinder-volume's concurrent
+# operations (its default executor runs up to 64 greenthreads, but rarely
+# more than a handful talk to the cluster at once). Extra connections beyond
+# this are opened and then discarded rather than blocking the caller.
+POOL_SIZE = 16
+
+# Back-off after 429/503 without Retry-After: BACKOFF_BASE * 2**n, capped.
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 8.0
+
+# Bounded slice of a non-JSON error body kept in exception text.
+MESSAGE_LIMIT = 200
+
+IDEMPOTENT_METHODS = frozenset(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'])
+RETRY_LATER_STATUSES = frozenset([429, 503])
+
+
+def format_base_url(address, port, scheme='https'):
+    """Return ``scheme://host:port`` with IPv6 literals in brackets."""
+    host = address.strip()
+    if host.startswith('[') and host.endswith(']'):
+        host = host[1:-1]
+    try:
+        if ipaddress.ip_address(host.split('%', 1)[0]).version == 6:
+            # A zone id's '%' must itself be escaped inside a URL (RFC 6874).
+            host = '[%s]' % host.replace('%', '%25', 1)
+    except ValueError:
+        pass  # a host name: used as it is
+    return '%s://%s:%d' % (scheme, host, int(port))
+
+
+def parse_retry_after(value, now=None):
+    """Seconds to wait from a Retry-After header, or None if unusable.
+
+    The header holds either delta-seconds or an HTTP date (RFC 9110).
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        if now is None:
+            now = datetime.datetime.now(datetime.timezone.utc)
+        seconds = (when - now).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+def _server_message(response):
+    """The error text of a response: JSON message/error, else raw text."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        for key in ('message', 'error'):
+            if data.get(key):
+                return str(data[key])[:MESSAGE_LIMIT * 5]
+    text = (response.text or '').strip()
+    if len(text) > MESSAGE_LIMIT:
+        text = text[:MESSAGE_LIMIT] + '...'
+    return text or None
+
+
+def _chain(exc):
+    """Yield exc and the exceptions it wraps (args, reason, cause)."""
+    seen = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        todo.append(getattr(current, 'reason', None))
+        todo.append(current.__cause__)
+        todo.append(current.__context__)
+        todo.extend(arg for arg in getattr(current, 'args', ())
+                    if isinstance(arg, BaseException))
+
+
+def _nothing_sent(exc):
+    """True if a requests exception happened before the request was sent."""
+    if isinstance(exc, (requests.exceptions.ConnectTimeout,
+                        requests.exceptions.SSLError)):
+        return True
+    return any(isinstance(e, (urllib3.exceptions.NewConnectionError,
+                              urllib3.exceptions.ConnectTimeoutError))
+               for e in _chain(exc))
+
+
+def _describe_failure(exc):
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return 'connect timeout'
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return 'read timeout'
+    if isinstance(exc, requests.exceptions.SSLError):
+        return 'TLS error (%s)' % _innermost(exc)
+    if _nothing_sent(exc):
+        return 'connection refused or unreachable (%s)' % _innermost(exc)
+    return 'connection lost (%s)' % _innermost(exc)
+
+
+def _innermost(exc):
+    last = exc
+    for item in _chain(exc):
+        last = item
+    text = str(last)
+    return text[:MESSAGE_LIMIT] if text else last.__class__.__name__
+
+
+class _HTTPSConnection(urllib3.connection.HTTPSConnection):
+    """An HTTPS connection whose TLS handshake failures are connect errors.
+
+    urllib3 reports a handshake that stalls as a *read* timeout, which would
+    make a POST look as if it might have been sent. Nothing is sent before
+    the handshake completes, so it is a connect failure and safe to retry on
+    the next endpoint.
+    """
+
+    def connect(self):
+        try:
+            super().connect()
+        except socket.timeout as exc:
+            raise urllib3.exceptions.ConnectTimeoutError(
+                self, 'TLS handshake with %s timed out' % self.host) from exc
+        except (ConnectionResetError, ConnectionAbortedError,
+                BrokenPipeError) as exc:
+            raise urllib3.exceptions.NewConnectionError(
+                self, 'connection closed during the TLS handshake: %s' %
+                exc) from exc
+
+
+class _HTTPSConnectionPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _HTTPAdapter(adapters.HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        pool_classes = dict(self.poolmanager.pool_classes_by_scheme)
+        pool_classes['https'] = _HTTPSConnectionPool
+        self.poolmanager.pool_classes_by_scheme = pool_classes
+
+
+class _Endpoint(object):
+    """One API service address and what is known about its health."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+        self.failed_at = None
+        self.retry_at = 0.0
+        self.reason = None
+
+    def __repr__(self):
+        return self.base_url
+
+    def healthy(self, now):
+        return self.retry_at <= now
+
+
+class Transport(object):
+    """Sends requests to the LightOS API services of one cluster.
+
+    One pooled HTTP session serves every request (keep-alive, one TLS
+    handshake per pooled connection). Requests go to the endpoint that
+    answered last; an endpoint that cannot be reached is skipped for
+    ``retry_interval`` seconds. Error statuses are raised as the exceptions
+    of :func:`lightos_cinder.exception.exception_for_status`.
+    """
+
+    def __init__(self, addresses, port, *, token_source=None, verify=True,
+                 connect_timeout=3.0, read_timeout=30.0, deadline=120.0,
+                 retry_interval=30.0, clock=time.monotonic, sleep=time.sleep,
+                 scheme='https', pool_size=POOL_SIZE):
+        addresses = [str(a) for a in (addresses or ()) if str(a).strip()]
+        if not addresses:
+            raise ValueError('No LightOS API address given; set '
+                             'lightos_api_address.')
+        self._endpoints = [_Endpoint(format_base_url(a, port, scheme))
+                           for a in addresses]
+        self._token_source = token_source
+        self._verify = verify
+        self._connect_timeout = float(connect_timeout)
+        self._read_timeout = float(read_timeout)
+        self._deadline = float(deadline)
+        self._retry_interval = float(retry_interval)
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._current = 0
+        self._session = self._make_session(pool_size)
+
+    def _make_session(self, pool_size):
+        session = requests.Session()
+        # Ignore proxies, .netrc credentials and REQUESTS_CA_BUNDLE from the
+        # environment: the configured CA bundle and token are the only ones
+        # that apply, and the storage API is not reached through a proxy.
+        session.trust_env = False
+        session.verify = self._verify
+        session.headers.update({'Accept': 'application/json'})
+        adapter = _HTTPAdapter(
+            pool_connections=len(self._endpoints),
+            pool_maxsize=max(1, int(pool_size)),
+            max_retries=0,
+            pool_block=False)
+        session.mount('https://', adapter)
+        session.mount('http://', adapter)
+        return session
+
+    @classmethod
+    def from_config(cls, conf, **kwargs):
+        """Build a transport from the driver's configuration options."""
+        jwt = getattr(conf, 'lightos_jwt', None)
+        jwt_file = getattr(conf, 'lightos_jwt_file', None)
+        token_source = None
+        if jwt or jwt_file:
+            token_source = credentials.TokenSource(value=jwt, path=jwt_file)
+        if getattr(conf, 'driver_ssl_cert_verify', False):
+            verify = getattr(conf, 'driver_ssl_cert_path', None) or True
+        else:
+            verify = False
+            LOG.warning('The TLS certificate of the LightOS API is not '
+                        'verified; set driver_ssl_cert_verify (and '
+                        'driver_ssl_cert_path for a private CA).')
+        options = dict(
+            token_source=token_source,
+            verify=verify,
+            connect_timeout=getattr(conf, 'lightos_api_connect_timeout', 3.0),
+            read_timeout=getattr(conf, 'lightos_api_service_timeout', 30),
+            deadline=getattr(conf, 'lightos_api_request_deadline', 120),
+            retry_interval=getattr(
+                conf, 'lightos_api_endpoint_retry_interval', 30))
+        options.update(kwargs)
+        return cls(conf.lightos_api_address,
+                   getattr(conf, 'lightos_api_port', 443), **options)
+
+    @property
+    def endpoints(self):
+        """Base URLs of the endpoints, in configuration order."""
+        return [ep.base_url for ep in self._endpoints]
+
+    def endpoint_health(self):
+        """``{base_url: None or reason}`` of the endpoints now skipped."""
+        now = self._clock()
+        with self._lock:
+            return {ep.base_url: (None if ep.healthy(now) else ep.reason)
+                    for ep in self._endpoints}
+
+    def close(self):
+        self._session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def __repr__(self):
+        return '<Transport %s>' % ', '.join(self.endpoints)
+
+    def _ordered_endpoints(self, start=None):
+        """Healthy endpoints from ``start`` on, then skipped ones.
+
+        Skipped (unhealthy) endpoints come last, the oldest failure first,
+        so a call still tries them when nothing else is left.
+        """
+        now = self._clock()
+        with self._lock:
+            first = self._current if start is None else start
+            count = len(self._endpoints)
+            ring = [self._endpoints[(first + i) % count]
+                    for i in range(count)]
+            healthy = [ep for ep in ring if ep.healthy(now)]
+            skipped = sorted((ep for ep in ring if not ep.healthy(now)),
+                             key=lambda ep: ep.failed_at)
+        return healthy + skipped
+
+    def _mark_failed(self, endpoint, reason):
+        now = self._clock()
+        with self._lock:
+            was_healthy = endpoint.failed_at is None
+            endpoint.failed_at = now
+            endpoint.retry_at = now + self._retry_interval
+            endpoint.reason = reason
+        if was_healthy:
+            LOG.warning('LightOS API endpoint %(ep)s failed (%(why)s); '
+                        'skipping it for %(secs)d s.',
+                        {'ep': endpoint.base_url, 'why': reason,
+                         'secs': self._retry_interval})
+
+    def _mark_answered(self, endpoint):
+        with self._lock:
+            recovered = endpoint.failed_at is not None
+            endpoint.failed_at = None
+            endpoint.retry_at = 0.0
+            endpoint.reason = None
+            self._current = self._endpoints.index(endpoint)
+        if recovered:
+            LOG.info('LightOS API endpoint %s answers again.',
+                     endpoint.base_url)
+
+    def _token(self):
+        if self._token_source is None:
+            return None
+        return self._token_source.get()
+
+    def request(self, method, path, *, params=None, body=None, if_match=None):
+        """Send one API request and return its parsed JSON body.
+
+        Returns ``{}`` for an empty body. Raises a LightOSAPIError subclass
+        for an error status and LightOSConnectionError when no endpoint gave
+        an answer. A POST is not sent again after it may have reached the
+        server (read timeout or lost connection).
+        """
+        method = method.upper()
+        request_id = 'req-%s' % uuid.uuid4()
+        started = self._clock()
+        give_up_at = started + self._deadline
+        failures = []
+        retries_later = 0
+        reauthenticated = False
+        start = None
+        while True:
+            token = self._token()
+            for endpoint in self._ordered_endpoints(start):
+                start = None
+                remaining = give_up_at - self._clock()
+                if remaining <= 0:
+                    failures.append((endpoint.base_url,
+                                     'not tried: request deadline reached'))
+                    break
+                try:
+                    response = self._send(endpoint, method, path, params,
+                                          body, if_match, token, request_id,
+                                          remaining)
+                except requests.exceptions.RequestException as exc:
+                    reason = _describe_failure(exc)
+                    failures.append((endpoint.base_url, reason))
+                    self._mark_failed(endpoint, reason)
+                    LOG.debug('%(method)s %(path)s failed on %(ep)s: '
+                              '%(why)s (request id %(rid)s)',
+                              {'method': method, 'path': path,
+                               'ep': endpoint.base_url, 'why': reason,
+                               'rid': request_id})
+                    if method not in IDEMPOTENT_METHODS and not (
+                            _nothing_sent(exc)):
+                        failures[-1] = (
+                            endpoint.base_url,
+                            reason + '; not sent again because the server '
+                            'may have applied it')
+                        raise exception.LightOSConnectionError(
+                            method, path, failures) from None
+                    continue
+
+                self._mark_answered(endpoint)
+                status = response.status_code
+                LOG.debug('%(method)s %(path)s -> %(status)d in %(ms).1f ms '
+                          'from %(ep)s (request id %(rid)s)',
+                          {'method': method, 'path': path, 'status': status,
+                           'ms': response.elapsed.total_seconds() * 1000.0,
+                           'ep': endpoint.base_url,
+                           'rid': response.headers.get('X-Request-Id',
+                                                       request_id)})
+                if status < 300:
+                    return self._parse(response, method, path, request_id)
+                error = self._error(response, method, path, request_id,
+                                    endpoint)
+                if (status == 401 and not reauthenticated and
+                        self._token_source is not None and
+                        self._token_source.reload()):
+                    # The token file was rotated since it was last read.
+                    LOG.info('Retrying %(method)s %(path)s with the JWT '
+                             're-read from %(src)s.',
+                             {'method': method, 'path': path,
+                              'src': self._token_source.path})
+                    reauthenticated = True
+                    start = self._endpoints.index(endpoint)
+                    break
+                if status in RETRY_LATER_STATUSES:
+                    delay = error.retry_after
+                    if delay is None:
+                        delay = min(BACKOFF_CAP,
+                                    BACKOFF_BASE * 2 ** retries_later)
+                    if self._clock() + delay >= give_up_at:
+                        raise error
+                    retries_later += 1
+                    LOG.debug('%(method)s %(path)s: %(status)d, retrying in '
+                              '%(delay).1f s (request id %(rid)s)',
+                              {'method': method, 'path': path,
+                               'status': status, 'delay': delay,
+                               'rid': request_id})
+                    self._sleep(delay)
+                    # The next attempt starts at the following endpoint, in
+                    # case only this node's API service is unavailable.
+                    start = (self._endpoints.index(endpoint) + 1) % len(
+                        self._endpoints)
+                    break
+                raise error
+            else:
+                raise exception.LightOSConnectionError(method, path, failures)
+            if start is None:
+                raise exception.LightOSConnectionError(method, path, failures)
+
+    def _send(self, endpoint, method, path, params, body, if_match, token,
+              request_id, remaining):
+        headers = {'X-Request-Id': request_id}
+        if token is not None:
+            headers['Authorization'] = 'Bearer %s' % token.value
+        if if_match:
+            headers['If-Match'] = if_match
+        kwargs = {}
+        if body is not None:
+            kwargs['json'] = body
+        timeout = (min(self._connect_timeout, remaining),
+                   min(self._read_timeout, remaining))
+        return self._session.request(
+            method, endpoint.base_url + path, params=params, headers=headers,
+            timeout=timeout, verify=self._verify, allow_redirects=False,
+            **kwargs)
+
+    @staticmethod
+    def _parse(response, method, path, request_id):
+        if not response.content or not response.content.strip():
+            return {}
+        try:
+            data = response.json()
+        except ValueError:
+            raise exception.LightOSAPIError(
+                method, path, response.status_code,
+                'the response is not JSON: %s' % _server_message(response),
+                response.headers.get('X-Request-Id', request_id)) from None
+        if not isinstance(data, dict):
+            raise exception.LightOSAPIError(
+                method, path, response.status_code,
+                'the response is not a JSON object',
+                response.headers.get('X-Request-Id', request_id))
+        return data
+
+    @staticmethod
+    def _error(response, method, path, request_id, endpoint):
+        status = response.status_code
+        cls = exception.exception_for_status(status)
+        kwargs = dict(status=status, message=_server_message(response),
+                      request_id=response.headers.get('X-Request-Id',
+                                                      request_id),
+                      endpoint=endpoint.base_url)
+        if issubclass(cls, exception.ServiceUnavailable):
+            kwargs['retry_after'] = parse_retry_after(
+                response.headers.get('Retry-After'))
+        return cls(method, path, **kwargs)
