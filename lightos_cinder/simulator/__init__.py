@@ -13,3 +13,7 @@
 #    under the License.
 
 """A LightOS REST API simulator: cluster model, HTTPS servers, faults."""
+
+from lightos_cinder.simulator.simulator import Simulator
+
+__all__ = ['Simulator']

@@ -1,0 +1,302 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Routing of LightOS REST requests to the cluster, with authorization."""
+
+import dataclasses
+import urllib.parse
+
+from lightos_cinder.simulator import auth
+from lightos_cinder.simulator import errors
+from lightos_cinder.simulator import wire
+
+API_PREFIX = ('api', 'v2')
+WRITE_METHODS = ('POST', 'PUT', 'DELETE')
+
+# Who may call a route: any authenticated caller, the cluster admin only,
+# or a caller with a read (admin/viewer) or write (admin) role in the
+# project named by the request.
+ANY, SYSTEM, READ, WRITE = 'any', 'system', 'read', 'write'
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    method: str
+    template: str
+    handler: str
+    access: str
+
+    @property
+    def segments(self):
+        return tuple(self.template.split('/'))
+
+    @property
+    def label(self):
+        return '%s /api/v2/%s' % (self.method, self.template)
+
+
+# Route patterns of the proto's google.api.http bindings. A placeholder
+# matches one path segment, including an empty one: that is why
+# ".../volumes/?name=x" reaches GetVolume with an empty UUID.
+ROUTES = tuple(Route(*spec) for spec in (
+    ('GET', 'version', 'version', ANY),
+    ('GET', 'clusterinfo', 'cluster_info', ANY),
+    ('GET', 'cluster', 'cluster', SYSTEM),
+    ('GET', 'nodes', 'list_nodes', SYSTEM),
+    ('GET', 'nodes/{UUID}', 'get_node', SYSTEM),
+    ('POST', 'projects', 'create_project', SYSTEM),
+    ('GET', 'projects', 'list_projects', SYSTEM),
+    ('GET', 'projects/{projectName}', 'get_project', READ),
+    ('DELETE', 'projects/{projectName}', 'delete_project', SYSTEM),
+    ('POST', 'projects/{projectName}/credentials', 'add_credential', WRITE),
+    ('GET', 'projects/{projectName}/credentials', 'list_credentials',
+     WRITE),
+    ('GET', 'projects/{projectName}/credentials/{ID}', 'get_credential',
+     WRITE),
+    ('DELETE', 'projects/{projectName}/credentials/{ID}',
+     'delete_credential', WRITE),
+    ('POST', 'projects/{projectName}/volumes', 'create_volume', WRITE),
+    ('GET', 'projects/{projectName}/volumes', 'list_volumes', READ),
+    ('GET', 'projects/{projectName}/volumes/{UUID}', 'get_volume', READ),
+    ('PUT', 'projects/{projectName}/volumes/{UUID}', 'update_volume', WRITE),
+    ('DELETE', 'projects/{projectName}/volumes/{UUID}', 'delete_volume',
+     WRITE),
+    ('PUT', 'projects/{projectName}/volumes/{UUID}/rollback',
+     'rollback_volume', WRITE),
+    ('POST', 'volumes', 'create_volume', WRITE),
+    ('GET', 'volumes', 'list_volumes', READ),
+    ('GET', 'volumes/{UUID}', 'get_volume', READ),
+    ('PUT', 'volumes/{UUID}', 'update_volume', WRITE),
+    ('DELETE', 'volumes/{UUID}', 'delete_volume', WRITE),
+    ('POST', 'projects/{projectName}/snapshots', 'create_snapshot', WRITE),
+    ('GET', 'projects/{projectName}/snapshots', 'list_snapshots', READ),
+    ('GET', 'projects/{projectName}/snapshots/{UUID}', 'get_snapshot',
+     READ),
+    ('DELETE', 'projects/{projectName}/snapshots/{UUID}', 'delete_snapshot',
+     WRITE),
+    ('POST', 'policies', 'create_policy', SYSTEM),
+    ('GET', 'policies', 'list_policies', ANY),
+    ('GET', 'policies/{UUID}', 'get_policy', ANY),
+    ('PUT', 'policies/{UUID}', 'update_policy', SYSTEM),
+    ('DELETE', 'policies/{UUID}', 'delete_policy', SYSTEM),
+))
+
+
+@dataclasses.dataclass
+class Response:
+    status: int
+    body: dict
+    route: str = None
+    headers: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def accepted_write(self):
+        return self.status == 200 and self.route is not None and \
+            self.route.split(' ', 1)[0] in WRITE_METHODS
+
+
+@dataclasses.dataclass
+class Request:
+    method: str
+    params: dict
+    query: dict
+    body: dict
+    if_match: str
+    principal: auth.Principal
+
+
+def _match(segments, pattern):
+    if len(segments) != len(pattern):
+        return None
+    params = {}
+    for part, want in zip(segments, pattern):
+        if want.startswith('{'):
+            params[want[1:-1]] = part
+        elif part != want:
+            return None
+    return params
+
+
+def find_route(method, segments):
+    """Return (route, params); a 404 or 501 ApiError when none matches."""
+    path_matched = False
+    for route in ROUTES:
+        params = _match(segments, route.segments)
+        if params is None:
+            continue
+        if route.method == method:
+            return route, params
+        path_matched = True
+    if path_matched:
+        # grpc-gateway v1 answers a known path with a wrong method this way.
+        raise errors.ApiError(501, 'Method Not Allowed', 12)
+    raise errors.ApiError(404, 'Not Found', 5)
+
+
+class App:
+    """Turns one HTTP request into one Response."""
+
+    def __init__(self, cluster, authenticator=None):
+        self.cluster = cluster
+        self.authenticator = authenticator
+
+    def handle(self, method, target, headers, raw_body):
+        route = None
+        try:
+            split = urllib.parse.urlsplit(target)
+            parts = split.path.split('/')
+            if parts[:3] != ['', 'api', 'v2']:
+                raise errors.ApiError(404, 'Not Found', 5)
+            segments = [urllib.parse.unquote(p) for p in parts[3:]]
+            route, params = find_route(method, segments)
+            query = urllib.parse.parse_qs(split.query, keep_blank_values=True)
+            body = wire.parse_body(raw_body) if method in (
+                'POST', 'PUT') else {}
+            principal = self._authenticate(headers)
+            request = Request(method=method, params=params, query=query,
+                              body=body, if_match=headers.get('If-Match'),
+                              principal=principal)
+            project = self._project_of(route, request)
+            self._authorize(route, principal, project)
+            answer = getattr(self, '_' + route.handler)(request, project)
+            return Response(200, answer, route.label)
+        except errors.ApiError as exc:
+            return Response(exc.status, exc.body(),
+                            route.label if route else None)
+
+    def _authenticate(self, headers):
+        if self.authenticator is None:
+            return auth.UNRESTRICTED
+        return self.authenticator.authenticate(headers.get('Authorization'))
+
+    @staticmethod
+    def _project_of(route, request):
+        if 'projectName' in request.params:
+            return request.params['projectName']
+        if route.access in (READ, WRITE):
+            # The bindings without a project take projectName from the
+            # query or the body; the default project when absent.
+            return (wire.query_first(request.query, 'projectName') or
+                    wire.read_string(request.body, 'projectName') or
+                    'default')
+        return None
+
+    @staticmethod
+    def _authorize(route, principal, project):
+        if route.access == ANY:
+            allowed = True
+        elif route.access == SYSTEM:
+            allowed = principal.is_system_admin
+        elif route.access == READ:
+            allowed = principal.can_read(project)
+        else:
+            allowed = principal.can_write(project)
+        if not allowed:
+            raise errors.permission_denied(
+                'Permission denied: %s needs %s access%s' % (
+                    route.label, route.access,
+                    ' to project %s' % project if project else ''))
+
+    # -- handlers ----------------------------------------------------------
+
+    def _version(self, request, project):
+        return {'apiVersion': 'v2.0'}
+
+    def _cluster_info(self, request, project):
+        return self.cluster.cluster_info()
+
+    def _cluster(self, request, project):
+        return self.cluster.cluster()
+
+    def _list_nodes(self, request, project):
+        return self.cluster.list_nodes(request.query)
+
+    def _get_node(self, request, project):
+        return self.cluster.get_node(request.params['UUID'])
+
+    def _create_project(self, request, project):
+        return self.cluster.create_project(request.body)
+
+    def _list_projects(self, request, project):
+        return self.cluster.list_projects()
+
+    def _get_project(self, request, project):
+        return self.cluster.get_project(project)
+
+    def _delete_project(self, request, project):
+        return self.cluster.delete_project(project)
+
+    def _add_credential(self, request, project):
+        return self.cluster.add_credential(project, request.body)
+
+    def _list_credentials(self, request, project):
+        return self.cluster.list_credentials(project)
+
+    def _get_credential(self, request, project):
+        return self.cluster.get_credential(project, request.params['ID'])
+
+    def _delete_credential(self, request, project):
+        return self.cluster.delete_credential(project, request.params['ID'])
+
+    def _create_volume(self, request, project):
+        return self.cluster.create_volume(project, request.body)
+
+    def _list_volumes(self, request, project):
+        return self.cluster.list_volumes(project, request.query)
+
+    def _get_volume(self, request, project):
+        return self.cluster.get_volume(project, request.params['UUID'],
+                                       request.query)
+
+    def _update_volume(self, request, project):
+        return self.cluster.update_volume(project, request.params['UUID'],
+                                          request.body, request.if_match)
+
+    def _delete_volume(self, request, project):
+        return self.cluster.delete_volume(project, request.params['UUID'],
+                                          request.if_match)
+
+    def _rollback_volume(self, request, project):
+        return self.cluster.rollback_volume(project, request.params['UUID'],
+                                            request.body)
+
+    def _create_snapshot(self, request, project):
+        return self.cluster.create_snapshot(project, request.body)
+
+    def _list_snapshots(self, request, project):
+        return self.cluster.list_snapshots(project, request.query)
+
+    def _get_snapshot(self, request, project):
+        return self.cluster.get_snapshot(project, request.params['UUID'],
+                                         request.query)
+
+    def _delete_snapshot(self, request, project):
+        return self.cluster.delete_snapshot(
+            project, request.params['UUID'], request.if_match)
+
+    def _create_policy(self, request, project):
+        return self.cluster.create_policy(request.body)
+
+    def _list_policies(self, request, project):
+        return self.cluster.list_policies()
+
+    def _get_policy(self, request, project):
+        return self.cluster.get_policy(request.params['UUID'])
+
+    def _update_policy(self, request, project):
+        return self.cluster.update_policy(request.params['UUID'],
+                                          request.body)
+
+    def _delete_policy(self, request, project):
+        return self.cluster.delete_policy(request.params['UUID'])
