@@ -114,11 +114,15 @@ def _chain(exc):
             continue
         seen.add(id(current))
         yield current
-        todo.append(getattr(current, 'reason', None))
-        todo.append(current.__cause__)
-        todo.append(current.__context__)
-        todo.extend(arg for arg in getattr(current, 'args', ())
-                    if isinstance(arg, BaseException))
+        todo.extend(_wrapped(current))
+
+
+def _wrapped(exc):
+    """The exceptions ``exc`` wraps, the most direct first."""
+    candidates = [getattr(exc, 'reason', None), exc.__cause__,
+                  exc.__context__]
+    candidates.extend(getattr(exc, 'args', ()))
+    return [item for item in candidates if isinstance(item, BaseException)]
 
 
 def _nothing_sent(exc):
@@ -144,11 +148,16 @@ def _describe_failure(exc):
 
 
 def _innermost(exc):
-    last = exc
-    for item in _chain(exc):
-        last = item
-    text = str(last)
-    return text[:MESSAGE_LIMIT] if text else last.__class__.__name__
+    """Text of the root cause (e.g. "[Errno 111] Connection refused")."""
+    seen = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        inner = _wrapped(exc)
+        if not inner:
+            break
+        exc = inner[0]
+    text = str(exc)
+    return text[:MESSAGE_LIMIT] if text else exc.__class__.__name__
 
 
 class _HTTPSConnection(urllib3.connection.HTTPSConnection):
