@@ -64,6 +64,14 @@ class Scheduler:
         with self._cond:
             self._queue.clear()
 
+    def run_all(self):
+        """Run every pending call now, in due order (fast-forward)."""
+        with self._cond:
+            due, self._queue = sorted(self._queue), []
+        for _, _, func in due:
+            func()
+        return len(due)
+
     def pending(self):
         with self._cond:
             return len(self._queue)

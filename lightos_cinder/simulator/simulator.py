@@ -300,6 +300,18 @@ class Simulator:
     def bump_etag(self, project, uuid):
         return self.cluster.bump_etag(project, uuid)
 
+    def complete_transitions(self):
+        """Finish every pending transition now, whatever its delay.
+
+        Returns how many there were. Lets a test observe Creating,
+        Updating or Deleting under long delays and then move on without
+        waiting for them.
+        """
+        return self.scheduler.run_all()
+
+    def pending_transitions(self):
+        return self.scheduler.pending()
+
     def set_node_state(self, node_index, state):
         self.cluster.set_node_state(node_index, state)
 

@@ -12,71 +12,35 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Helpers of the simulator contract tests: a plain requests client."""
+"""Fixtures of the simulator contract tests."""
 
 import pytest
-import requests
+
+from lightos_cinder.simulator import Simulator
+from tests.functional.simulator.helpers import Api
 
 
-class Api:
-    """Calls one simulator over real HTTPS, verifying its CA."""
+@pytest.fixture(scope='module')
+def slow_sim(tmp_path_factory):
+    """A cluster whose transitions only end on complete_transitions().
 
-    def __init__(self, sim, token=None, node=0):
-        self.sim = sim
-        self.token = sim.system_token if token is None else token
-        self.node = node
-        self.session = requests.Session()
-        # Passed on every call: a Session's own ``verify`` loses to
-        # REQUESTS_CA_BUNDLE in the environment.
-        self.verify = sim.ca_path if sim.tls else False
+    The delays are far longer than any test, so intermediate states can be
+    observed without racing the clock.
+    """
+    sim = Simulator(nodes=3, create_delay_ms=600000, update_delay_ms=600000,
+                    delete_delay_ms=600000,
+                    workdir=str(tmp_path_factory.mktemp('slow-sim')))
+    sim.start()
+    yield sim
+    sim.stop()
 
-    def url(self, path, node=None):
-        index = self.node if node is None else node
-        return self.sim.urls[index] + path
 
-    def call(self, method, path, *, json=None, data=None, headers=None,
-             node=None, token=None, timeout=10):
-        sent = {'Accept': 'application/json'}
-        bearer = self.token if token is None else token
-        if bearer:
-            sent['Authorization'] = 'Bearer %s' % bearer
-        sent.update(headers or {})
-        return self.session.request(method, self.url(path, node), json=json,
-                                    data=data, headers=sent, timeout=timeout,
-                                    verify=self.verify)
-
-    def get(self, path, **kwargs):
-        return self.call('GET', path, **kwargs)
-
-    def post(self, path, body, **kwargs):
-        return self.call('POST', path, json=body, **kwargs)
-
-    def put(self, path, body, **kwargs):
-        return self.call('PUT', path, json=body, **kwargs)
-
-    def delete(self, path, **kwargs):
-        return self.call('DELETE', path, **kwargs)
-
-    def create_volume(self, name='vol-1', project='default', **fields):
-        body = {'name': name, 'size': '1 gib', 'replicaCount': 3,
-                'acl': {'values': ['ALLOW_NONE']}}
-        body.update(fields)
-        answer = self.post('/api/v2/projects/%s/volumes' % project, body)
-        assert answer.status_code == 200, answer.text
-        return answer.json()
-
-    def create_snapshot(self, volume_uuid, name='snap-1', project='default'):
-        answer = self.post('/api/v2/projects/%s/snapshots' % project,
-                           {'name': name, 'sourceVolumeUUID': volume_uuid})
-        assert answer.status_code == 200, answer.text
-        return answer.json()
-
-    def volume(self, uuid, project='default', **kwargs):
-        return self.get('/api/v2/projects/%s/volumes/%s' % (project, uuid),
-                        **kwargs)
-
-    def close(self):
-        self.session.close()
+@pytest.fixture
+def slow_api(slow_sim):
+    slow_sim.reset()
+    client = Api(slow_sim)
+    yield client
+    client.close()
 
 
 @pytest.fixture
