@@ -15,8 +15,13 @@
 """Transport and client over HTTPS against the LightOS simulator."""
 
 import concurrent.futures
+import json
 import logging
 import os
+import socket
+import subprocess
+import sys
+import textwrap
 import time
 
 import pytest
@@ -29,6 +34,8 @@ from lightos_cinder import transport
 from lightos_cinder import waiters
 
 PROJECT = 'tenant-a'
+# A loopback address no simulated node uses.
+SILENT_ADDRESS = '127.0.0.201'
 GIB = 1024 ** 3
 
 
@@ -368,3 +375,79 @@ def test_token_file_rotation(sim, connect, tmp_path):
     os.replace(staged, path)
     assert source.get().value == newer
     assert lightos.get_version() == 'v2.0'
+
+
+# --- stalled TLS handshake ------------------------------------------------
+
+@pytest.fixture
+def silent_listener(sim):
+    """A socket on the simulator's port that never completes a handshake.
+
+    The kernel accepts the TCP connection into the backlog, but nobody
+    answers the TLS ClientHello.
+    """
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind((SILENT_ADDRESS, sim.port))
+    listener.listen(16)
+    yield SILENT_ADDRESS
+    listener.close()
+
+
+def test_stalled_handshake_is_a_connect_failure(sim, connect,
+                                                silent_listener):
+    sim.create_project(PROJECT)
+    lightos = connect(addresses=[silent_listener] + sim.addresses,
+                      connect_timeout=0.5, read_timeout=10.0)
+    writes = sim.counters()['writes']
+    # Nothing was sent before the handshake, so even a POST moves on.
+    vol = lightos.create_volume(PROJECT, 'volume-1', GIB, replica_count=1,
+                                compression=False)
+    assert sim.counters()['writes'] == writes + 1
+    assert [v['UUID'] for v in
+            sim.state()['projects'][PROJECT]['volumes']] == [vol.uuid]
+    health = lightos.transport.endpoint_health()
+    assert health[lightos.transport.endpoints[0]] == 'connect timeout'
+
+
+# --- eventlet -------------------------------------------------------------
+
+_GREEN_CLIENT = textwrap.dedent("""
+    import eventlet
+    eventlet.monkey_patch()
+
+    import json
+    import os
+    import sys
+
+    from lightos_cinder import client
+    from lightos_cinder import credentials
+    from lightos_cinder import transport
+
+    tr = transport.Transport(
+        sys.argv[1].split(','), int(sys.argv[2]), verify=sys.argv[3],
+        token_source=credentials.TokenSource(
+            value=os.environ['LIGHTOS_TEST_JWT']))
+    lightos = client.LightOSClient(tr)
+    pool = eventlet.GreenPool(16)
+    versions = list(pool.imap(lambda _: lightos.get_version(), range(320)))
+    print(json.dumps({'versions': sorted(set(versions)),
+                      'count': len(versions)}))
+""")
+
+
+def test_concurrent_greenthreads_under_eventlet(sim):
+    connections = counts(sim, 'connections')
+    requests_ = counts(sim)
+    env = dict(os.environ, LIGHTOS_TEST_JWT=sim.system_token)
+    result = subprocess.run(
+        [sys.executable, '-c', _GREEN_CLIENT, ','.join(sim.addresses),
+         str(sim.port), sim.ca_path],
+        env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+        'versions': ['v2.0'], 'count': 320}
+    assert sum(delta(requests_, counts(sim))) == 320
+    # 16 concurrent greenthreads fit the per-endpoint pool: connections are
+    # reused, never opened and thrown away.
+    opened = sum(delta(connections, counts(sim, 'connections')))
+    assert 1 <= opened <= 16
