@@ -1,0 +1,210 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Host access to volumes: NVMe ACL and IP-ACL on attach and detach."""
+
+from cinder import coordination
+from cinder import exception as cinder_exception
+from cinder.objects import fields
+from oslo_log import log as logging
+
+from lightos_cinder import acl
+from lightos_cinder import naming
+from lightos_cinder import steps as steps_module
+
+LOG = logging.getLogger(__name__)
+
+DRIVER_VOLUME_TYPE = 'lightos'
+
+# Attach and detach of one volume are serialised across threads, processes
+# and (with a distributed coordination backend) cinder-volume services; the
+# If-Match retry in Steps.update_volume covers everything else that changes
+# the volume.
+_LOCK = 'lightos-access-{volume.id}'
+
+
+def _same_host(attachment, connector):
+    """Whether an attachment was made from the host of ``connector``."""
+    other = attachment.connector or {}
+    if other.get('nqn') and connector.get('nqn'):
+        return other['nqn'] == connector['nqn']
+    host = connector.get('host')
+    return bool(host) and attachment.attached_host == host
+
+
+def _live_attachments(volume):
+    return [a for a in (volume.volume_attachment or ())
+            if a.attach_status == fields.VolumeAttachStatus.ATTACHED]
+
+
+class AccessManager(object):
+    """initialize_connection / terminate_connection for the driver."""
+
+    def __init__(self, conf, cluster, adapter, translator):
+        self._conf = conf
+        self._cluster = cluster
+        self._adapter = adapter
+        self._translated = translator.translated
+
+    def _check_connector(self, connector):
+        missing = []
+        if not connector.get('nqn'):
+            missing.append('nqn (the host NQN: install nvme-cli so that '
+                           '/etc/nvme/hostnqn exists)')
+        if not connector.get('found_dsc'):
+            missing.append('found_dsc (the LightOS discovery-client must '
+                           'run on the host and answer on port 6060)')
+        if self._conf.lightos_use_ipacl and not connector.get('host_ips'):
+            missing.append('host_ips (no non-loopback address found on the '
+                           'host; needed while lightos_use_ipacl is True)')
+        if missing:
+            raise cinder_exception.InvalidConnectorException(
+                missing='; '.join(missing))
+
+    def _update(self, volume, location, found, change, action):
+        with self._translated(action, volume_id=volume.id,
+                              project=location.project, uuid=found.uuid,
+                              name=found.name):
+            return self._adapter.steps.update_volume(
+                location.project, found.uuid, change,
+                '%s on %s' % (action, steps_module.describe(
+                    location.project, found.uuid, found.name)))
+
+    @coordination.synchronized(_LOCK)
+    def initialize_connection(self, volume, connector):
+        self._check_connector(connector)
+        nqn = connector['nqn']
+        host_ips = list(connector.get('host_ips') or ())
+        use_ipacl = self._conf.lightos_use_ipacl
+        location, found = self._adapter.require(volume)
+        outcome = {}
+
+        def change(current):
+            new_acl = acl.grant_host(current.acl, nqn)
+            if use_ipacl:
+                ip_change = acl.grant_ips(current.ip_acl, host_ips)
+                outcome['ip'] = ip_change
+                new_ip_acl = ip_change.values
+            else:
+                new_ip_acl = acl.ANY_ACCESS
+            if use_ipacl and not acl.allows_any_ip(new_ip_acl, host_ips):
+                raise cinder_exception.VolumeBackendAPIException(
+                    message='Cannot attach Cinder volume %s (LightOS volume '
+                            '%s, project %s) to host %s: its IP-ACL is full '
+                            '(%d entries, held by other hosts) and none of '
+                            'the addresses %s fits.' % (
+                                volume.id, current.uuid, location.project,
+                                nqn, acl.MAX_IP_ACL_ENTRIES, host_ips))
+            if (new_acl == tuple(current.acl) and
+                    new_ip_acl == tuple(current.ip_acl)):
+                return None
+            return {'acl': new_acl, 'ip_acl': new_ip_acl}
+
+        updated = self._update(volume, location, found, change,
+                               'grant host %s access' % nqn)
+        ip_change = outcome.get('ip')
+        if ip_change is not None and (ip_change.dropped or ip_change.invalid):
+            LOG.warning('IP-ACL of LightOS volume %(uuid)s (project '
+                        '%(project)s, Cinder volume %(id)s) is limited to '
+                        '%(max)d entries: left out %(dropped)s, ignored '
+                        'invalid %(invalid)s.',
+                        {'uuid': updated.uuid, 'project': location.project,
+                         'id': volume.id, 'max': acl.MAX_IP_ACL_ENTRIES,
+                         'dropped': list(ip_change.dropped) or 'none',
+                         'invalid': list(ip_change.invalid) or 'none'})
+        LOG.info('Host %(nqn)s may access LightOS volume %(uuid)s (project '
+                 '%(project)s) of Cinder volume %(id)s.',
+                 {'nqn': nqn, 'uuid': updated.uuid,
+                  'project': location.project, 'id': volume.id})
+        return {'driver_volume_type': DRIVER_VOLUME_TYPE,
+                'data': {'lightos_nodes': self._cluster.targets(),
+                         'uuid': updated.uuid,
+                         'subsysnqn': self._cluster.subsystem_nqn,
+                         'discard': True}}
+
+    @coordination.synchronized(_LOCK)
+    def terminate_connection(self, volume, connector, force=False):
+        """Revoke a host's access; True when another attachment shares it.
+
+        ``connector=None`` revokes every host's access (force detach).
+        Raises when access could not be revoked.
+        """
+        location, found = self._adapter.lookup(volume)
+        if found is None:
+            LOG.info('LightOS volume %(name)s of Cinder volume %(id)s is not '
+                     'on the cluster (project %(project)s); nothing to '
+                     'revoke.', {'name': naming.volume_name(volume),
+                                 'id': volume.id,
+                                 'project': location.project})
+            return False
+        use_ipacl = self._conf.lightos_use_ipacl
+        nqn = (connector or {}).get('nqn')
+        if connector is None or (force and not nqn):
+            return self._revoke_all(volume, location, found, use_ipacl)
+        if not nqn:
+            raise cinder_exception.InvalidConnectorException(
+                missing='nqn (cannot tell which host to revoke; use a '
+                        'force detach to revoke every host)')
+        live = _live_attachments(volume)
+        if len([a for a in live if _same_host(a, connector)]) > 1:
+            LOG.info('Keeping host %(nqn)s access to Cinder volume %(id)s: '
+                     'another attachment on that host still uses it.',
+                     {'nqn': nqn, 'id': volume.id})
+            return True
+        # Addresses also listed by another host's attachment stay.
+        kept = {ip for a in live if not _same_host(a, connector)
+                for ip in ((a.connector or {}).get('host_ips') or ())}
+        revoked_ips = [ip for ip in connector.get('host_ips') or ()
+                       if ip not in kept]
+
+        def change(current):
+            new_acl = acl.revoke_hosts(current.acl, [nqn])
+            new_ip_acl = (acl.revoke_ips(current.ip_acl, revoked_ips)
+                          if use_ipacl else tuple(current.ip_acl))
+            if (new_acl == tuple(current.acl) and
+                    new_ip_acl == tuple(current.ip_acl)):
+                return None
+            return {'acl': new_acl, 'ip_acl': new_ip_acl}
+
+        updated = self._update(volume, location, found, change,
+                               'revoke host %s access' % nqn)
+        if acl.allows_host(updated.acl, nqn):
+            raise cinder_exception.VolumeBackendAPIException(
+                message='Host %s keeps access to Cinder volume %s (LightOS '
+                        'volume %s, project %s): its ACL is %s. Remove '
+                        'ALLOW_ANY from the volume ACL on the cluster.' % (
+                            nqn, volume.id, updated.uuid, location.project,
+                            list(updated.acl)))
+        LOG.info('Revoked host %(nqn)s access to LightOS volume %(uuid)s '
+                 '(project %(project)s) of Cinder volume %(id)s.',
+                 {'nqn': nqn, 'uuid': updated.uuid,
+                  'project': location.project, 'id': volume.id})
+        return False
+
+    def _revoke_all(self, volume, location, found, use_ipacl):
+        closed_ip_acl = acl.NO_ACCESS if use_ipacl else acl.ANY_ACCESS
+
+        def change(current):
+            if (tuple(current.acl) == acl.NO_ACCESS and
+                    tuple(current.ip_acl) == closed_ip_acl):
+                return None
+            return {'acl': acl.NO_ACCESS, 'ip_acl': closed_ip_acl}
+
+        self._update(volume, location, found, change,
+                     'revoke every host access')
+        LOG.info('Revoked every host access to LightOS volume %(uuid)s '
+                 '(project %(project)s) of Cinder volume %(id)s.',
+                 {'uuid': found.uuid, 'project': location.project,
+                  'id': volume.id})
+        return False

@@ -1,0 +1,416 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Volume and snapshot lifecycle on the cluster, for the Cinder driver."""
+
+from cinder import exception as cinder_exception
+from oslo_log import log as logging
+from oslo_utils import excutils
+from oslo_utils import units
+
+from lightos_cinder import acl
+from lightos_cinder import exception
+from lightos_cinder import models
+from lightos_cinder import naming
+from lightos_cinder import specs
+from lightos_cinder import steps as steps_module
+
+LOG = logging.getLogger(__name__)
+
+# Answers to a snapshot creation that mean "the source volume is busy".
+_SNAPSHOT_BUSY_ERRORS = (exception.BadRequest, exception.Conflict,
+                         exception.ServiceUnavailable, exception.ServerError)
+
+
+def _bytes(size_gb):
+    return int(size_gb) * units.Gi
+
+
+class VolumeAdapter(object):
+    """Creates, finds, extends and deletes volumes and snapshots."""
+
+    def __init__(self, conf, client, cluster, translator):
+        self._conf = conf
+        self._client = client
+        self._cluster = cluster
+        self._translated = translator.translated
+        self.steps = steps_module.Steps(client,
+                                        conf.lightos_state_wait_timeout)
+
+    # Lookups
+
+    def spec_of(self, volume):
+        """Validated VolumeSpec of a volume (no request is sent)."""
+        return specs.from_config(self._conf, specs.extra_specs_of(volume),
+                                 self._cluster.max_replicas)
+
+    def lookup(self, volume):
+        """Return ``(location, LightOS volume or None)`` for a Cinder volume.
+
+        Volumes stamped with only a project (or nothing) are found by name.
+        """
+        location = naming.location_of(volume)
+        name = naming.volume_name(volume)
+        with self._translated('look up the volume', volume_id=volume.id,
+                              project=location.project, uuid=location.uuid,
+                              name=name):
+            if location.uuid:
+                try:
+                    found = self._client.get_volume(location.project,
+                                                    location.uuid)
+                except exception.NotFound:
+                    found = None
+            else:
+                found = self._client.find_volume(location.project, name)
+        if found is not None and found.state is models.VolumeState.DELETING:
+            found = None
+        if found is not None and not location.uuid:
+            location = naming.Location(location.project, found.uuid)
+        return location, found
+
+    def require(self, volume):
+        """Like :meth:`lookup`, but a missing volume is VolumeNotFound."""
+        location, found = self.lookup(volume)
+        if found is None:
+            raise cinder_exception.VolumeNotFound(
+                message='Cinder volume %s has no LightOS volume %s in '
+                        'project %s%s' % (
+                            volume.id, naming.volume_name(volume),
+                            location.project,
+                            ' (UUID %s)' % location.uuid
+                            if location.uuid else ''),
+                volume_id=volume.id)
+        return location, found
+
+    def _find_snapshot(self, snapshot, project):
+        name = naming.snapshot_name(snapshot)
+        with self._translated('look up the snapshot', snapshot_id=snapshot.id,
+                              project=project, name=name):
+            found = self._client.find_snapshot(project, name)
+        if found is None or found.state is models.SnapshotState.DELETING:
+            return None
+        return found
+
+    # Volumes
+
+    def _initial_ip_acl(self):
+        return acl.NO_ACCESS if self._conf.lightos_use_ipacl else (
+            acl.ANY_ACCESS)
+
+    def _matches(self, found, spec, size_bytes, source_uuid):
+        """Whether an existing volume is what a retried create would make."""
+        # A clone may already have been grown past its snapshot's size.
+        size_ok = (found.size >= size_bytes if source_uuid
+                   else found.size == size_bytes)
+        return (found.replica_count == spec.replicas and
+                found.compression == spec.compression and
+                (found.source_snapshot_uuid or None) == (source_uuid or None)
+                and size_ok and acl.is_closed(found.acl))
+
+    def _adopt(self, volume, found, spec, size_bytes, source_uuid):
+        if found.state is models.VolumeState.DELETING:
+            self.steps.volume_gone(spec.project, found.uuid, found.name)
+            return None
+        if found.state is models.VolumeState.FAILED:
+            raise cinder_exception.VolumeBackendAPIException(
+                message='Cannot create Cinder volume %s: LightOS volume %s '
+                        '(UUID %s, project %s) is left Failed by an earlier '
+                        'attempt and the API refuses to delete Failed '
+                        'volumes; remove it on the cluster, then retry.' % (
+                            volume.id, found.name, found.uuid,
+                            spec.project))
+        if not self._matches(found, spec, size_bytes, source_uuid):
+            raise cinder_exception.VolumeBackendAPIException(
+                message='Cannot create Cinder volume %s: LightOS volume %s '
+                        '(UUID %s) already exists in project %s with size '
+                        '%d B, %d replicas, compression %s and ACL %s, which '
+                        'is not what was asked for (%d B, %d replicas, '
+                        'compression %s, no host). Remove or rename it if '
+                        'it is a leftover.' % (
+                            volume.id, found.name, found.uuid, spec.project,
+                            found.size, found.replica_count,
+                            found.compression, list(found.acl), size_bytes,
+                            spec.replicas, spec.compression))
+        LOG.info('Adopting LightOS volume %(name)s (UUID %(uuid)s, project '
+                 '%(project)s) left by an earlier attempt to create Cinder '
+                 'volume %(id)s.', {'name': found.name, 'uuid': found.uuid,
+                                    'project': spec.project, 'id': volume.id})
+        return found
+
+    def _create(self, volume, spec, size_bytes, source_uuid=None):
+        """Create (or adopt) the volume and wait until it is usable."""
+        project, name = spec.project, naming.volume_name(volume)
+        with self._translated('create the volume', volume_id=volume.id,
+                              project=project, name=name):
+            created = None
+            found = self._client.find_volume(project, name)
+            if found is not None:
+                created = self._adopt(volume, found, spec, size_bytes,
+                                      source_uuid)
+            if created is None:
+                try:
+                    created = self._client.create_volume(
+                        project, name, size_bytes,
+                        replica_count=spec.replicas,
+                        compression=spec.compression, acl=acl.NO_ACCESS,
+                        ip_acl=self._initial_ip_acl(),
+                        source_snapshot_uuid=source_uuid,
+                        qos_policy_uuid=spec.qos_policy_uuid)
+                except (exception.LightOSConnectionError, exception.Conflict,
+                        exception.ServerError):
+                    # The request may have been applied before the answer
+                    # was lost; names are unique per project.
+                    found = self._client.find_volume(project, name)
+                    if found is None:
+                        raise
+                    created = self._adopt(volume, found, spec, size_bytes,
+                                          source_uuid)
+                    if created is None:
+                        raise
+            try:
+                ready = self.steps.volume_usable(project, created.uuid, name)
+            except exception.LightOSError:
+                with excutils.save_and_reraise_exception():
+                    self.steps.discard_volume(project, created.uuid, name)
+        LOG.info('Created LightOS volume %(name)s (UUID %(uuid)s, project '
+                 '%(project)s) for Cinder volume %(id)s.',
+                 {'name': name, 'uuid': ready.uuid, 'project': project,
+                  'id': volume.id})
+        return ready
+
+    def _grow(self, volume, project, created, size_bytes):
+        """Extend a just-created volume; remove it when that fails."""
+        if created.size >= size_bytes:
+            return created
+        try:
+            return self._resize(volume, project, created.uuid, size_bytes)
+        except Exception:
+            with excutils.save_and_reraise_exception():
+                self.steps.discard_volume(project, created.uuid, created.name)
+
+    def create_volume(self, volume):
+        spec = self.spec_of(volume)
+        created = self._create(volume, spec, _bytes(volume.size))
+        return {'provider_id': naming.Location(spec.project,
+                                               created.uuid).provider_id}
+
+    def _same_project(self, volume, spec, source_project, what):
+        if spec.project != source_project:
+            raise cinder_exception.InvalidVolumeType(
+                reason='Cinder volume %s would be created from %s in '
+                       'LightOS project %s, but its volume type puts it in '
+                       'project %s; LightOS clones stay in the project of '
+                       'their source. Use a volume type with '
+                       'lightos:project_name=%s.' % (
+                           volume.id, what, source_project, spec.project,
+                           source_project))
+
+    def create_volume_from_snapshot(self, volume, snapshot):
+        spec = self.spec_of(volume)
+        source_project = naming.location_of(snapshot.volume).project
+        self._same_project(volume, spec, source_project,
+                           'snapshot %s' % snapshot.id)
+        found = self._find_snapshot(snapshot, source_project)
+        if found is None:
+            raise cinder_exception.SnapshotNotFound(
+                message='Cinder snapshot %s has no LightOS snapshot %s in '
+                        'project %s' % (snapshot.id,
+                                        naming.snapshot_name(snapshot),
+                                        source_project),
+                snapshot_id=snapshot.id)
+        created = self._create(volume, spec, found.size, found.uuid)
+        ready = self._grow(volume, spec.project, created, _bytes(volume.size))
+        return {'provider_id': naming.Location(spec.project,
+                                               ready.uuid).provider_id}
+
+    def create_cloned_volume(self, volume, src_vref):
+        """Clone through a temporary snapshot that never outlives the call."""
+        spec = self.spec_of(volume)
+        location, source = self.require(src_vref)
+        self._same_project(volume, spec, location.project,
+                           'volume %s' % src_vref.id)
+        project = location.project
+        snap_name = naming.clone_snapshot_name(volume)
+        snapshot = self._snapshot(project, snap_name, source.uuid,
+                                  'clone Cinder volume %s into %s' % (
+                                      src_vref.id, volume.id),
+                                  volume_id=volume.id)
+        try:
+            created = self._create(volume, spec, snapshot.size, snapshot.uuid)
+            ready = self._grow(volume, project, created, _bytes(volume.size))
+        except Exception:
+            with excutils.save_and_reraise_exception():
+                self.steps.discard_snapshot(project, snapshot.uuid, snap_name)
+        with self._translated('remove the temporary clone snapshot',
+                              volume_id=volume.id, project=project,
+                              name=snap_name, uuid=snapshot.uuid):
+            self.steps.delete_snapshot(project, snapshot.uuid, snap_name)
+        return {'provider_id': naming.Location(project,
+                                               ready.uuid).provider_id}
+
+    def _remove_clone_leftover(self, volume, project):
+        """Remove the temporary snapshot a failed clone may have left."""
+        name = naming.clone_snapshot_name(volume)
+        with self._translated('remove the temporary clone snapshot',
+                              volume_id=volume.id, project=project,
+                              name=name):
+            found = self._client.find_snapshot(project, name)
+            if found is not None:
+                LOG.info('Removing LightOS snapshot %(name)s (UUID %(uuid)s, '
+                         'project %(project)s) left by a clone into Cinder '
+                         'volume %(id)s.', {'name': name, 'uuid': found.uuid,
+                                            'project': project,
+                                            'id': volume.id})
+                self.steps.delete_snapshot(project, found.uuid, name)
+
+    def delete_volume(self, volume):
+        location, found = self.lookup(volume)
+        name = naming.volume_name(volume)
+        self._remove_clone_leftover(volume, location.project)
+        if found is None:
+            LOG.info('Cinder volume %(id)s has no LightOS volume %(name)s in '
+                     'project %(project)s; nothing to delete.',
+                     {'id': volume.id, 'name': name,
+                      'project': location.project})
+            return
+        with self._translated('delete the volume', volume_id=volume.id,
+                              project=location.project, uuid=found.uuid,
+                              name=name):
+            self.steps.delete_volume(location.project, found.uuid, name)
+        LOG.info('Deleted LightOS volume %(name)s (UUID %(uuid)s, project '
+                 '%(project)s) of Cinder volume %(id)s.',
+                 {'name': name, 'uuid': found.uuid,
+                  'project': location.project, 'id': volume.id})
+
+    def _resize(self, volume, project, uuid, size_bytes):
+        def change(current):
+            if current.size >= size_bytes:
+                return None
+            return {'size_bytes': size_bytes}
+        with self._translated('extend the volume', volume_id=volume.id,
+                              project=project, uuid=uuid,
+                              error=cinder_exception.ExtendVolumeError):
+            return self.steps.update_volume(
+                project, uuid, change,
+                'extension of %s to %d B' % (
+                    steps_module.describe(project, uuid), size_bytes))
+
+    def extend_volume(self, volume, new_size):
+        location, found = self.require(volume)
+        self._resize(volume, location.project, found.uuid, _bytes(new_size))
+        LOG.info('Extended LightOS volume %(uuid)s (project %(project)s) of '
+                 'Cinder volume %(id)s to %(size)d GiB.',
+                 {'uuid': found.uuid, 'project': location.project,
+                  'id': volume.id, 'size': new_size})
+
+    # Snapshots
+
+    def _snapshot(self, project, name, source_uuid, why, **ids):
+        """Create (or adopt) a snapshot and wait until it is Available.
+
+        A busy source volume is retried up to
+        lightos_api_service_snapshots_max_calls times.
+        """
+        attempts = []
+        max_calls = max(1, self._conf.lightos_api_service_snapshots_max_calls)
+
+        def probe():
+            found = self._client.find_snapshot(project, name)
+            if found is not None and (
+                    found.state is not models.SnapshotState.DELETING):
+                return found
+            attempts.append(1)
+            try:
+                return self._client.create_snapshot(
+                    project, name, source_uuid, description=why[:200])
+            except _SNAPSHOT_BUSY_ERRORS as exc:
+                if len(attempts) >= max_calls:
+                    raise
+                raise exception.NotReady('source busy (%s)' % exc.status)
+            except exception.LightOSConnectionError:
+                if len(attempts) >= max_calls:
+                    raise
+                raise exception.NotReady('no answer')
+
+        with self._translated('create snapshot %s' % name, project=project,
+                              **ids):
+            created = self.steps.wait(
+                probe, 'creation of LightOS snapshot %s in project %s' % (
+                    name, project))
+            try:
+                return self.steps.snapshot_usable(project, created.uuid, name)
+            except exception.LightOSError:
+                with excutils.save_and_reraise_exception():
+                    self.steps.discard_snapshot(project, created.uuid, name)
+
+    def create_snapshot(self, snapshot):
+        location, source = self.require(snapshot.volume)
+        name = naming.snapshot_name(snapshot)
+        created = self._snapshot(
+            location.project, name, source.uuid,
+            'Cinder snapshot %s of volume %s' % (snapshot.id,
+                                                 snapshot.volume_id),
+            snapshot_id=snapshot.id)
+        LOG.info('Created LightOS snapshot %(name)s (UUID %(uuid)s, project '
+                 '%(project)s) for Cinder snapshot %(id)s.',
+                 {'name': name, 'uuid': created.uuid,
+                  'project': location.project, 'id': snapshot.id})
+
+    def delete_snapshot(self, snapshot):
+        project = naming.location_of(snapshot.volume).project
+        found = self._find_snapshot(snapshot, project)
+        name = naming.snapshot_name(snapshot)
+        if found is None:
+            LOG.info('Cinder snapshot %(id)s has no LightOS snapshot %(name)s '
+                     'in project %(project)s; nothing to delete.',
+                     {'id': snapshot.id, 'name': name, 'project': project})
+            return
+        with self._translated('delete the snapshot', snapshot_id=snapshot.id,
+                              project=project, uuid=found.uuid, name=name):
+            self.steps.delete_snapshot(project, found.uuid, name)
+
+    # Retype
+
+    def retype(self, volume, diff):
+        """Change the QoS policy in place; anything else needs migration."""
+        diff = diff or {}
+        if (specs.changed_specs(diff.get('qos_specs')) or
+                specs.changed_specs(diff.get('encryption'))):
+            return False
+        changed = specs.changed_specs(diff.get('extra_specs'))
+        if not changed:
+            return True
+        if set(changed) - {specs.QOS_POLICY}:
+            LOG.debug('Cinder volume %s needs migration to change %s.',
+                      volume.id, sorted(set(changed) - {specs.QOS_POLICY}))
+            return False
+        policy = specs.parse_qos_policy(changed[specs.QOS_POLICY][1])
+        if policy is None:
+            # Falling back to the project's default policy cannot be
+            # expressed by a volume update.
+            return False
+        location, found = self.require(volume)
+
+        def change(current):
+            if current.qos_policy_uuid.lower() == policy:
+                return None
+            return {'qos_policy_uuid': policy}
+        with self._translated('set QoS policy %s' % policy,
+                              volume_id=volume.id, project=location.project,
+                              uuid=found.uuid):
+            self.steps.update_volume(
+                location.project, found.uuid, change,
+                'QoS policy %s on %s' % (policy, steps_module.describe(
+                    location.project, found.uuid)))
+        return True

@@ -1,0 +1,255 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""What the driver knows about the cluster: identity, nodes and capacity."""
+
+import datetime
+import threading
+import time
+
+from cinder import exception as cinder_exception
+from oslo_log import log as logging
+from oslo_utils import units
+
+from lightos_cinder import exception
+from lightos_cinder import models
+from lightos_cinder import specs
+
+LOG = logging.getLogger(__name__)
+
+TRANSPORT_TYPE = 'tcp'
+
+
+def _config_error(option, value, fix):
+    return cinder_exception.InvalidConfigurationValue(
+        message='Invalid value %r for option %s: %s' % (value, option, fix))
+
+
+def validate_config(conf, token_source, now=None):
+    """Check the options before talking to the cluster.
+
+    :raises cinder.exception.InvalidConfigurationValue: saying what to fix.
+    """
+    if not conf.lightos_api_address:
+        raise _config_error(
+            'lightos_api_address', conf.lightos_api_address,
+            'list the IP addresses of the LightOS API service (normally '
+            'every cluster node), separated by commas')
+    replicas = conf.lightos_default_num_replicas
+    if not specs.MIN_REPLICAS <= replicas <= specs.MAX_REPLICAS:
+        raise _config_error('lightos_default_num_replicas', replicas,
+                            'use 1, 2 or 3')
+    if token_source is None:
+        LOG.warning('Neither lightos_jwt nor lightos_jwt_file is set; this '
+                    'only works with a cluster whose multi-tenancy is '
+                    'disabled.')
+        return
+    option = ('lightos_jwt_file' if token_source.path else 'lightos_jwt')
+    try:
+        token = token_source.get()
+        if token is None:
+            raise exception.TokenError('no token could be read')
+        token.claims()
+    except exception.TokenError as exc:
+        raise _config_error(
+            option, token_source.path or '***',
+            'the JWT cannot be used (%s); put the token issued by the '
+            'cluster (lbcli create jwt) there' % exc) from None
+    expires = token.expires_at
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    if expires is not None and expires <= now:
+        raise _config_error(
+            option, token_source.path or '***',
+            'the JWT expired at %s; put a new token there'
+            % expires.isoformat())
+
+
+def _node_targets(nodes, port):
+    """``lightos_nodes`` of the connection info, keyed by data IP."""
+    targets = {}
+    for node in sorted(nodes, key=lambda n: (n.data_ip, n.uuid)):
+        if not node.data_ip:
+            LOG.warning('LightOS node %s (%s) reports no NVMe endpoint; it '
+                        'is left out of the attach targets.', node.name,
+                        node.uuid)
+            continue
+        if node.state is not models.NodeState.ACTIVE:
+            LOG.warning('LightOS node %(name)s (%(uuid)s) is %(state)s; '
+                        'hosts are still told about it so they can use it '
+                        'once it is back.', {'name': node.name,
+                                             'uuid': node.uuid,
+                                             'state': node.state.value})
+        targets[node.data_ip] = {'target_portal': node.data_ip,
+                                 'target_port': port,
+                                 'transport_type': TRANSPORT_TYPE}
+    return targets
+
+
+def _endpoint_targets(endpoints, port):
+    targets = {}
+    for endpoint in sorted(endpoints):
+        ip = models.split_host_port(endpoint)[0]
+        if ip:
+            targets[ip] = {'target_portal': ip, 'target_port': port,
+                           'transport_type': TRANSPORT_TYPE}
+    return targets
+
+
+def _gib(size_bytes):
+    return round(size_bytes / units.Gi, 2)
+
+
+class Cluster(object):
+    """Cluster identity, attach targets and capacity, cached.
+
+    Node addresses are read at setup and again when they are older than
+    ``lightos_node_refresh_interval`` (or on demand); capacity is read once
+    per statistics refresh.
+    """
+
+    def __init__(self, conf, client, translator, clock=time.monotonic):
+        self._conf = conf
+        self._client = client
+        self._translator = translator
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.info = None
+        self._targets = None
+        self._targets_read_at = None
+        self._nodes_forbidden = False
+        self._stats_forbidden = False
+
+    # Identity
+
+    def setup(self):
+        """Read cluster identity and nodes; fail with what to fix."""
+        with self._translator.translated('read the cluster information'):
+            info = self._client.get_cluster_info()
+        if not info.subsystem_nqn:
+            raise cinder_exception.VolumeBackendAPIException(
+                message='LightOS cluster %s reports no subsystem NQN; hosts '
+                        'cannot attach volumes without it. Check the '
+                        'cluster health.' % (info.uuid or '(no UUID)'))
+        self.info = info
+        LOG.info('Connected to LightOS cluster %(uuid)s (%(name)s), '
+                 'subsystem NQN %(nqn)s, at most %(max)d replicas.',
+                 {'uuid': info.uuid, 'name': info.name or 'unnamed',
+                  'nqn': info.subsystem_nqn,
+                  'max': info.current_max_replicas})
+        replicas = self._conf.lightos_default_num_replicas
+        if info.current_max_replicas and (
+                replicas > info.current_max_replicas):
+            raise _config_error(
+                'lightos_default_num_replicas', replicas,
+                'LightOS cluster %s takes at most %d replicas; lower the '
+                'option to %d or less' % (info.uuid,
+                                          info.current_max_replicas,
+                                          info.current_max_replicas))
+        self.targets(refresh=True)
+
+    @property
+    def subsystem_nqn(self):
+        return self.info.subsystem_nqn
+
+    @property
+    def max_replicas(self):
+        if self.info is None or not self.info.current_max_replicas:
+            return specs.MAX_REPLICAS
+        return self.info.current_max_replicas
+
+    # Attach targets
+
+    def _read_targets(self):
+        port = self._conf.lightos_discovery_port
+        if not self._nodes_forbidden:
+            try:
+                with self._translator.translated('list the cluster nodes'):
+                    nodes = self._client.list_nodes()
+                targets = _node_targets(nodes, port)
+                if targets:
+                    return targets
+                LOG.warning('GET /nodes listed no node with an NVMe '
+                            'endpoint; using the cluster information.')
+            except cinder_exception.NotAuthorized:
+                # Project-scoped tokens may not list nodes; clusterinfo
+                # carries the data endpoints for exactly that case.
+                self._nodes_forbidden = True
+                LOG.info('The JWT may not list cluster nodes; attach '
+                         'targets come from the nvmeEndpoints of '
+                         'clusterinfo.')
+        with self._translator.translated('read the cluster information'):
+            info = self._client.get_cluster_info()
+        self.info = info
+        targets = _endpoint_targets(info.nvme_endpoints, port)
+        if not targets:
+            raise cinder_exception.VolumeBackendAPIException(
+                message='LightOS cluster %s lists no NVMe endpoints; hosts '
+                        'would have no node to connect to.' % info.uuid)
+        return targets
+
+    def targets(self, refresh=False):
+        """``{data_ip: {target_portal, target_port, transport_type}}``."""
+        with self._lock:
+            interval = self._conf.lightos_node_refresh_interval
+            now = self._clock()
+            fresh = (self._targets is not None and interval > 0 and
+                     now - self._targets_read_at < interval)
+            if fresh and not refresh:
+                return dict(self._targets)
+            try:
+                targets = self._read_targets()
+            except cinder_exception.CinderException:
+                if self._targets is None:
+                    raise
+                LOG.warning('Could not refresh the LightOS node list; '
+                            'using the one read %.0f s ago.',
+                            now - self._targets_read_at, exc_info=True)
+                return dict(self._targets)
+            if targets != self._targets:
+                LOG.info('LightOS attach targets: %s', ', '.join(targets))
+            self._targets = targets
+            self._targets_read_at = now
+            return dict(targets)
+
+    # Capacity
+
+    def capacity(self):
+        """Capacity figures for the volume stats, from ``GET /cluster``.
+
+        Sizes are logical (after compression estimates), which is what thin
+        provisioning compares volume sizes with: ``total_capacity_gb`` is
+        ``estimatedLogicalStorage`` (``effectivePhysicalStorage`` when the
+        estimate is absent), ``free_capacity_gb`` is
+        ``estimatedFreeLogicalStorage`` (``freePhysicalStorage`` when
+        absent) and ``provisioned_capacity_gb`` is ``logicalStorage``, the
+        sum of allocated volume sizes. A token that may not read ``/cluster``
+        (a project-scoped one) gets ``unknown`` totals and no provisioned
+        figure.
+        """
+        try:
+            with self._translator.translated('read the cluster capacity'):
+                stats = self._client.get_cluster_stats()
+        except cinder_exception.NotAuthorized:
+            if not self._stats_forbidden:
+                LOG.info('The JWT may not read cluster statistics; '
+                         'capacity is reported as unknown.')
+            self._stats_forbidden = True
+            return {'total_capacity_gb': 'unknown',
+                    'free_capacity_gb': 'unknown'}
+        self._stats_forbidden = False
+        total = stats.estimated_logical or stats.effective_physical
+        free = stats.estimated_free_logical or stats.free_physical
+        return {'total_capacity_gb': _gib(total),
+                'free_capacity_gb': _gib(free),
+                'provisioned_capacity_gb': _gib(stats.logical)}

@@ -1,0 +1,140 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Translate LightOS client errors into Cinder exceptions, in one place."""
+
+import contextlib
+import datetime
+
+from cinder import exception as cinder_exception
+from oslo_log import log as logging
+
+from lightos_cinder import exception
+
+LOG = logging.getLogger(__name__)
+
+
+def _subject(volume_id=None, snapshot_id=None, project=None, uuid=None,
+             name=None):
+    """``Cinder volume X (LightOS project P, volume N, UUID U)``."""
+    if snapshot_id:
+        subject = 'Cinder snapshot %s' % snapshot_id
+    elif volume_id:
+        subject = 'Cinder volume %s' % volume_id
+    else:
+        subject = 'the LightOS cluster'
+    where = []
+    if project:
+        where.append('LightOS project %s' % project)
+    if name:
+        where.append(name)
+    if uuid:
+        where.append('UUID %s' % uuid)
+    if where:
+        subject += ' (%s)' % ', '.join(where)
+    return subject
+
+
+class Translator(object):
+    """Builds context managers that turn client errors into Cinder ones.
+
+    Knows the token source so that authentication failures can say whether
+    the token is missing, expired or merely lacks access to a project.
+    """
+
+    def __init__(self, token_source=None, clock=None):
+        self._token_source = token_source
+        self._clock = clock or (
+            lambda: datetime.datetime.now(datetime.timezone.utc))
+
+    def _token_origin(self):
+        path = getattr(self._token_source, 'path', None)
+        if path:
+            return 'lightos_jwt_file %s' % path
+        return 'lightos_jwt'
+
+    def _token(self):
+        if self._token_source is None:
+            return None
+        try:
+            return self._token_source.get()
+        except exception.TokenError:
+            return None
+
+    def explain_unauthorized(self):
+        """Why the cluster answered 401, in words an operator can act on."""
+        token = self._token()
+        if token is None:
+            return ('the cluster requires a JWT but none is configured; set '
+                    'lightos_jwt or lightos_jwt_file')
+        origin = self._token_origin()
+        expires = token.expires_at
+        if expires is not None and expires <= self._clock():
+            return ('the JWT in %s expired at %s; put a new token there'
+                    % (origin, expires.isoformat()))
+        return ('the cluster rejected the JWT in %s as invalid (not signed '
+                'by a key the cluster trusts, or malformed); put a valid '
+                'token there' % origin)
+
+    def explain_forbidden(self, project=None):
+        token = self._token()
+        roles = ', '.join(token.roles) if token is not None else ''
+        target = ('LightOS project %s' % project if project
+                  else 'this cluster-level resource')
+        return ('the JWT in %s (roles: %s) lacks access to %s; use a token '
+                'with the %s:admin or system:cluster-admin role'
+                % (self._token_origin(), roles or 'none', target,
+                   project or '<project>'))
+
+    @contextlib.contextmanager
+    def translated(self, action, *, volume_id=None, snapshot_id=None,
+                   project=None, uuid=None, name=None,
+                   error=cinder_exception.VolumeBackendAPIException):
+        """Run the body; re-raise client errors as Cinder exceptions.
+
+        ``action`` completes "Could not ..." in the message; the ids name
+        what was being worked on. Cinder exceptions pass through unchanged.
+        ``error`` is the Cinder class for everything that is not a missing
+        object or an authentication problem.
+        """
+        subject = _subject(volume_id, snapshot_id, project, uuid, name)
+        try:
+            yield
+        except cinder_exception.CinderException:
+            raise
+        except exception.NotFound as exc:
+            message = 'Could not %s: %s not found on the cluster (%s)' % (
+                action, subject, exc)
+            if snapshot_id:
+                raise cinder_exception.SnapshotNotFound(
+                    message=message, snapshot_id=snapshot_id) from exc
+            if volume_id:
+                raise cinder_exception.VolumeNotFound(
+                    message=message, volume_id=volume_id) from exc
+            raise error(message=message) from exc
+        except exception.Unauthorized as exc:
+            raise cinder_exception.InvalidAuthKey(
+                reason='could not %s for %s: %s (%s %s returned 401)' % (
+                    action, subject, self.explain_unauthorized(),
+                    exc.method, exc.path)) from exc
+        except exception.Forbidden as exc:
+            raise cinder_exception.NotAuthorized(
+                message='Could not %s for %s: %s (%s %s returned 403)' % (
+                    action, subject, self.explain_forbidden(project),
+                    exc.method, exc.path)) from exc
+        except exception.LightOSError as exc:
+            message = 'Could not %s for %s: %s' % (action, subject, exc)
+            if error is cinder_exception.ExtendVolumeError:
+                raise error(reason=message) from exc
+            raise error(message=message) from exc

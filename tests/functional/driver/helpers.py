@@ -1,0 +1,51 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Helpers of the driver tests: connectors and simulator state views."""
+
+from lightos_cinder import models
+
+
+def connector(index, ips=None, host=None):
+    """The connector properties os-brick reports for compute host N."""
+    return {
+        'nqn': 'nqn.2014-08.org.nvmexpress:uuid:%08d-0000-4000-8000-'
+               '000000000000' % index,
+        'found_dsc': 'found',
+        'host_ips': list(ips or ['10.20.%d.%d' % (index // 250,
+                                                  index % 250 + 1)]),
+        'host': host or 'compute-%d' % index,
+    }
+
+
+def volumes(sim, project='default'):
+    """The simulator's volumes of a project as records."""
+    data = sim.state()['projects'].get(project, {}).get('volumes', [])
+    return [models.Volume.from_json(v) for v in data]
+
+
+def snapshots(sim, project='default'):
+    data = sim.state()['projects'].get(project, {}).get('snapshots', [])
+    return [models.Snapshot.from_json(s) for s in data]
+
+
+def volume_named(sim, name, project='default'):
+    found = [v for v in volumes(sim, project) if v.name == name]
+    assert len(found) <= 1, found
+    return found[0] if found else None
+
+
+def all_volumes(sim):
+    return {project: volumes(sim, project)
+            for project in sim.state()['projects']}
