@@ -1,0 +1,173 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Driver setup, configuration checks, statistics and Cinder's interface."""
+
+from cinder.common import constants
+from cinder import exception as cinder_exception
+from cinder.interface import util as interface_util
+from cinder.interface import volume_driver
+import pytest
+
+from lightos_cinder import driver
+from lightos_cinder import models
+from lightos_cinder import options
+from lightos_cinder.simulator import Simulator
+from tests.functional.driver import helpers
+
+
+def _project_token(sim, project='default', **claims):
+    return sim.mint_token(roles=('%s:admin' % project,),
+                          kid='%s:cinder' % project, **claims)
+
+
+def test_interface_compliance():
+    assert issubclass(driver.LightOSVolumeDriver,
+                      volume_driver.VolumeDriverCore)
+    info = interface_util.DriverInfo(driver.LightOSVolumeDriver)
+    assert info.class_fqn == 'lightos_cinder.driver.LightOSVolumeDriver'
+    assert info.version == driver.LightOSVolumeDriver.VERSION
+    assert info.ci_wiki_name
+    assert driver.LightOSVolumeDriver.SUPPORTS_ACTIVE_ACTIVE is True
+    names = {opt.name for opt in info.driver_options}
+    assert {opt.name for opt in options.lightos_opts} <= names
+    assert {'driver_ssl_cert_verify', 'driver_ssl_cert_path',
+            'reserved_percentage', 'volume_backend_name'} <= names
+
+
+def test_setup_reads_cluster_and_nodes(sim, drv):
+    nodes = [models.Node.from_json(n) for n in sim.state()['nodes']]
+    assert drv._cluster.subsystem_nqn.startswith('nqn.')
+    assert sorted(drv.refresh_nodes()) == sorted(n.data_ip for n in nodes)
+
+
+def test_project_token_falls_back_to_clusterinfo(sim, make_driver,
+                                                 make_volume):
+    drv = make_driver(lightos_jwt=_project_token(sim))
+    volume = make_volume()
+    drv.create_volume(volume)
+    data = drv.initialize_connection(volume, helpers.connector(1))['data']
+    nodes = [models.Node.from_json(n) for n in sim.state()['nodes']]
+    assert sorted(data['lightos_nodes']) == sorted(n.data_ip for n in nodes)
+    stats = drv.get_volume_stats(refresh=True)
+    assert stats['total_capacity_gb'] == 'unknown'
+    assert stats['free_capacity_gb'] == 'unknown'
+
+
+def test_project_token_outside_its_project(sim, make_driver, make_type,
+                                           make_volume):
+    sim.create_project('tenant-a')
+    drv = make_driver(lightos_jwt=_project_token(sim))
+    volume = make_volume(make_type({'lightos:project_name': 'tenant-a'}))
+    with pytest.raises(cinder_exception.NotAuthorized) as info:
+        drv.create_volume(volume)
+    message = str(info.value)
+    assert 'tenant-a' in message and 'lightos_jwt' in message
+    assert volume.id in message
+    assert sim.system_token not in message
+
+
+def test_token_file_is_named_and_rotated(sim, make_driver, make_volume,
+                                         tmp_path):
+    token_file = tmp_path / 'jwt'
+    token_file.write_text(sim.system_token + '\n')
+    drv = make_driver(lightos_jwt=None, lightos_jwt_file=str(token_file))
+    token_file.write_text(sim.mint_token(kid='system:other-key'))
+    volume = make_volume()
+    drv.create_volume(volume)
+    assert helpers.volume_named(sim, 'volume-%s' % volume.id)
+
+
+@pytest.mark.parametrize('overrides,option', [
+    ({'lightos_api_address': []}, 'lightos_api_address'),
+    ({'lightos_jwt': 'not-a-jwt'}, 'lightos_jwt'),
+])
+def test_setup_rejects_bad_configuration(sim, make_driver, overrides,
+                                         option):
+    drv = make_driver(setup=False, **overrides)
+    with pytest.raises(cinder_exception.InvalidConfigurationValue) as info:
+        drv.do_setup(None)
+    assert option in str(info.value)
+    assert 'not-a-jwt' not in str(info.value)
+
+
+def test_setup_rejects_an_expired_token(sim, make_driver):
+    drv = make_driver(setup=False,
+                      lightos_jwt=sim.mint_token(expires_in=-60))
+    with pytest.raises(cinder_exception.InvalidConfigurationValue) as info:
+        drv.do_setup(None)
+    assert 'expired' in str(info.value) and 'lightos_jwt' in str(info.value)
+
+
+def test_token_the_cluster_does_not_trust(sim, make_driver):
+    with Simulator(nodes=1) as other:
+        drv = make_driver(setup=False, lightos_jwt=other.system_token)
+    # The token decodes fine but the cluster never saw its signing key.
+    with pytest.raises(cinder_exception.InvalidAuthKey) as info:
+        drv.do_setup(None)
+    assert 'invalid' in str(info.value) and 'lightos_jwt' in str(
+        info.value)
+
+
+def test_setup_needs_replicas_the_cluster_can_hold(make_driver):
+    with Simulator(nodes=1) as single:
+        drv = make_driver(setup=False, target=single)
+        with pytest.raises(
+                cinder_exception.InvalidConfigurationValue) as info:
+            drv.do_setup(None)
+        assert 'lightos_default_num_replicas' in str(info.value)
+        assert 'at most 1' in str(info.value)
+        ok = make_driver(target=single, lightos_default_num_replicas=1)
+        ok._client.transport.close()
+        drv._client.transport.close()
+
+
+def test_stats(sim, drv):
+    stats = drv.get_volume_stats(refresh=True)
+    assert stats['storage_protocol'] == constants.NVMEOF_TCP
+    assert stats['driver_version'] == drv.VERSION
+    assert stats['vendor_name'] == 'Lightbits Labs'
+    assert stats['volume_backend_name'].startswith('lightos-test-')
+    for capability in ('thin_provisioning_support', 'multiattach',
+                       'online_extend_support', 'QoS_support'):
+        assert stats[capability] is True
+    assert stats['compression'] == [True, False]
+    cluster = models.ClusterStats.from_json(
+        drv._client.transport.request('GET', '/api/v2/cluster'))
+    total = cluster.estimated_logical or cluster.effective_physical
+    assert stats['total_capacity_gb'] == round(total / 2 ** 30, 2)
+    assert stats['provisioned_capacity_gb'] == round(cluster.logical
+                                                     / 2 ** 30, 2)
+    assert isinstance(stats['free_capacity_gb'], float)
+    # Cached between refreshes: one /cluster read per refresh.
+    before = sim.counters()
+    assert drv.get_volume_stats() is stats
+    assert sim.counters() == before
+
+
+def test_nodes_are_refreshed_after_the_interval(sim, make_driver):
+    drv = make_driver(lightos_node_refresh_interval=0)
+    routes = 'GET /api/v2/nodes'
+
+    def node_reads():
+        return sum(n['routes'].get(routes, 0)
+                   for n in sim.counters()['nodes'].values())
+    before = node_reads()
+    drv._cluster.targets()
+    drv._cluster.targets()
+    assert node_reads() == before + 2
+    cached = make_driver(lightos_node_refresh_interval=3600)
+    before = node_reads()
+    cached._cluster.targets()
+    assert node_reads() == before
