@@ -153,9 +153,10 @@ class TokenSource(object):
 
     A file (``path``) takes precedence over ``value``. It is read again
     whenever its modification time, size or inode changes, so a rotated token
-    is used without a restart. If a re-read fails (the file is being replaced
-    or is briefly empty), the previous token stays in use and a warning is
-    logged.
+    is used without a restart. The file is first read by the constructor,
+    which raises TokenError if it cannot be. If a later re-read fails (the
+    file is being replaced or is briefly empty), the previous token stays in
+    use and a warning is logged.
     """
 
     def __init__(self, value=None, path=None):
@@ -163,7 +164,10 @@ class TokenSource(object):
         self._lock = threading.Lock()
         self._token = None
         self._stamp = None
-        if self._path is None and value:
+        if self._path is not None:
+            # Read now, so a missing or empty file fails at setup.
+            self.get()
+        elif value:
             self._token = Token(value)
             describe_token(self._token, 'lightos_jwt')
 

@@ -210,6 +210,21 @@ class _Endpoint(object):
         return self.retry_at <= now
 
 
+class _Call(object):
+    """What one ``request()`` call has learnt so far."""
+
+    def __init__(self, method, path, give_up_at):
+        self.method = method
+        self.path = path
+        self.give_up_at = give_up_at
+        self.request_id = 'req-%s' % uuid.uuid4()
+        self.failures = []
+
+    def request_id_of(self, response):
+        """The server's request id if it sent one, else ours."""
+        return response.headers.get('X-Request-Id') or self.request_id
+
+
 class Transport(object):
     """Sends requests to the LightOS API services of one cluster.
 
@@ -364,98 +379,101 @@ class Transport(object):
         an answer. A POST is not sent again after it may have reached the
         server (read timeout or lost connection).
         """
-        method = method.upper()
-        request_id = 'req-%s' % uuid.uuid4()
-        started = self._clock()
-        give_up_at = started + self._deadline
-        failures = []
+        call = _Call(method.upper(), path, self._clock() + self._deadline)
+        send = dict(params=params, body=body, if_match=if_match)
         retries_later = 0
         reauthenticated = False
         start = None
         while True:
-            token = self._token()
-            for endpoint in self._ordered_endpoints(start):
-                start = None
-                remaining = give_up_at - self._clock()
-                if remaining <= 0:
-                    failures.append((endpoint.base_url,
-                                     'not tried: request deadline reached'))
-                    break
-                try:
-                    response = self._send(endpoint, method, path, params,
-                                          body, if_match, token, request_id,
-                                          remaining)
-                except requests.exceptions.RequestException as exc:
-                    reason = _describe_failure(exc)
-                    failures.append((endpoint.base_url, reason))
-                    self._mark_failed(endpoint, reason)
-                    LOG.debug('%(method)s %(path)s failed on %(ep)s: '
-                              '%(why)s (request id %(rid)s)',
-                              {'method': method, 'path': path,
-                               'ep': endpoint.base_url, 'why': reason,
-                               'rid': request_id})
-                    if method not in IDEMPOTENT_METHODS and not (
-                            _nothing_sent(exc)):
-                        failures[-1] = (
-                            endpoint.base_url,
-                            reason + '; not sent again because the server '
-                            'may have applied it')
-                        raise exception.LightOSConnectionError(
-                            method, path, failures) from None
-                    continue
-
-                self._mark_answered(endpoint)
-                status = response.status_code
-                LOG.debug('%(method)s %(path)s -> %(status)d in %(ms).1f ms '
-                          'from %(ep)s (request id %(rid)s)',
-                          {'method': method, 'path': path, 'status': status,
-                           'ms': response.elapsed.total_seconds() * 1000.0,
-                           'ep': endpoint.base_url,
-                           'rid': response.headers.get('X-Request-Id',
-                                                       request_id)})
-                if status < 300:
-                    return self._parse(response, method, path, request_id)
-                error = self._error(response, method, path, request_id,
-                                    endpoint)
-                if (status == 401 and not reauthenticated and
-                        self._token_source is not None and
-                        self._token_source.reload()):
-                    # The token file was rotated since it was last read.
-                    LOG.info('Retrying %(method)s %(path)s with the JWT '
-                             're-read from %(src)s.',
-                             {'method': method, 'path': path,
-                              'src': self._token_source.path})
-                    reauthenticated = True
-                    start = self._endpoints.index(endpoint)
-                    break
-                if status in RETRY_LATER_STATUSES:
-                    delay = error.retry_after
-                    if delay is None:
-                        delay = min(BACKOFF_CAP,
-                                    BACKOFF_BASE * 2 ** retries_later)
-                    if self._clock() + delay >= give_up_at:
-                        raise error
-                    retries_later += 1
-                    LOG.debug('%(method)s %(path)s: %(status)d, retrying in '
-                              '%(delay).1f s (request id %(rid)s)',
-                              {'method': method, 'path': path,
-                               'status': status, 'delay': delay,
-                               'rid': request_id})
-                    self._sleep(delay)
-                    # The next attempt starts at the following endpoint, in
-                    # case only this node's API service is unavailable.
-                    start = (self._endpoints.index(endpoint) + 1) % len(
-                        self._endpoints)
-                    break
-                raise error
+            endpoint, response = self._send_anywhere(call, start, send)
+            status = response.status_code
+            if status < 300:
+                return self._parse(response, call)
+            error = self._error(response, call, endpoint)
+            here = self._endpoints.index(endpoint)
+            if (status == 401 and not reauthenticated and
+                    self._token_source is not None and
+                    self._token_source.reload()):
+                # The token file was replaced since it was last read.
+                LOG.info('Retrying %(method)s %(path)s with the JWT re-read '
+                         'from %(src)s.', {'method': call.method,
+                                           'path': call.path,
+                                           'src': self._token_source.path})
+                reauthenticated = True
+                start = here
+            elif status in RETRY_LATER_STATUSES:
+                self._back_off(call, error, retries_later)
+                retries_later += 1
+                # Start at the next endpoint, in case only this node's API
+                # service is unavailable.
+                start = (here + 1) % len(self._endpoints)
             else:
-                raise exception.LightOSConnectionError(method, path, failures)
-            if start is None:
-                raise exception.LightOSConnectionError(method, path, failures)
+                raise error
 
-    def _send(self, endpoint, method, path, params, body, if_match, token,
-              request_id, remaining):
-        headers = {'X-Request-Id': request_id}
+    def _send_anywhere(self, call, start, send):
+        """Send to the first endpoint that answers; return it and the answer.
+
+        Endpoints that cannot be reached are marked unhealthy and the next
+        one is tried, unless the request is not idempotent and may have been
+        sent.
+        """
+        token = self._token()
+        for endpoint in self._ordered_endpoints(start):
+            remaining = call.give_up_at - self._clock()
+            if remaining <= 0:
+                call.failures.append((endpoint.base_url,
+                                      'not tried: request deadline reached'))
+                break
+            try:
+                response = self._send(endpoint, call, token, remaining,
+                                      **send)
+            except requests.exceptions.RequestException as exc:
+                self._connection_failed(call, endpoint, exc)
+                continue
+            self._mark_answered(endpoint)
+            LOG.debug('%(method)s %(path)s -> %(status)d in %(ms).1f ms from '
+                      '%(ep)s (request id %(rid)s)',
+                      {'method': call.method, 'path': call.path,
+                       'status': response.status_code,
+                       'ms': response.elapsed.total_seconds() * 1000.0,
+                       'ep': endpoint.base_url,
+                       'rid': call.request_id_of(response)})
+            return endpoint, response
+        raise exception.LightOSConnectionError(call.method, call.path,
+                                               call.failures)
+
+    def _connection_failed(self, call, endpoint, exc):
+        reason = _describe_failure(exc)
+        self._mark_failed(endpoint, reason)
+        LOG.debug('%(method)s %(path)s failed on %(ep)s: %(why)s (request id '
+                  '%(rid)s)', {'method': call.method, 'path': call.path,
+                               'ep': endpoint.base_url, 'why': reason,
+                               'rid': call.request_id})
+        if call.method not in IDEMPOTENT_METHODS and not _nothing_sent(exc):
+            call.failures.append((endpoint.base_url, reason + '; not sent '
+                                  'again because the server may have '
+                                  'applied it'))
+            raise exception.LightOSConnectionError(
+                call.method, call.path, call.failures) from None
+        call.failures.append((endpoint.base_url, reason))
+
+    def _back_off(self, call, error, retries):
+        """Sleep before retrying after 429/503, or raise if out of time."""
+        delay = error.retry_after
+        if delay is None:
+            delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** retries)
+        if self._clock() + delay >= call.give_up_at:
+            raise error
+        LOG.debug('%(method)s %(path)s: %(status)d, retrying in %(delay).1f s '
+                  '(request id %(rid)s)',
+                  {'method': call.method, 'path': call.path,
+                   'status': error.status, 'delay': delay,
+                   'rid': error.request_id})
+        self._sleep(delay)
+
+    def _send(self, endpoint, call, token, remaining, params, body,
+              if_match):
+        headers = {'X-Request-Id': call.request_id}
         if token is not None:
             headers['Authorization'] = 'Bearer %s' % token.value
         if if_match:
@@ -466,37 +484,36 @@ class Transport(object):
         timeout = (min(self._connect_timeout, remaining),
                    min(self._read_timeout, remaining))
         return self._session.request(
-            method, endpoint.base_url + path, params=params, headers=headers,
-            timeout=timeout, verify=self._verify, allow_redirects=False,
-            **kwargs)
+            call.method, endpoint.base_url + call.path, params=params,
+            headers=headers, timeout=timeout, verify=self._verify,
+            allow_redirects=False, **kwargs)
 
     @staticmethod
-    def _parse(response, method, path, request_id):
+    def _parse(response, call):
         if not response.content or not response.content.strip():
             return {}
         try:
             data = response.json()
         except ValueError:
-            raise exception.LightOSAPIError(
-                method, path, response.status_code,
-                'the response is not JSON: %s' % _server_message(response),
-                response.headers.get('X-Request-Id', request_id)) from None
-        if not isinstance(data, dict):
-            raise exception.LightOSAPIError(
-                method, path, response.status_code,
-                'the response is not a JSON object',
-                response.headers.get('X-Request-Id', request_id))
-        return data
+            data = None
+            problem = 'the response is not JSON: %s' % _server_message(
+                response)
+        else:
+            problem = 'the response is not a JSON object'
+        if isinstance(data, dict):
+            return data
+        raise exception.LightOSAPIError(
+            call.method, call.path, response.status_code, problem,
+            call.request_id_of(response))
 
     @staticmethod
-    def _error(response, method, path, request_id, endpoint):
+    def _error(response, call, endpoint):
         status = response.status_code
         cls = exception.exception_for_status(status)
         kwargs = dict(status=status, message=_server_message(response),
-                      request_id=response.headers.get('X-Request-Id',
-                                                      request_id),
+                      request_id=call.request_id_of(response),
                       endpoint=endpoint.base_url)
         if issubclass(cls, exception.ServiceUnavailable):
             kwargs['retry_after'] = parse_retry_after(
                 response.headers.get('Retry-After'))
-        return cls(method, path, **kwargs)
+        return cls(call.method, call.path, **kwargs)

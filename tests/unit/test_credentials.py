@@ -148,11 +148,18 @@ def test_reload_reports_whether_the_token_changed(tmp_path):
     assert source.get().value == second
 
 
-def test_missing_file_without_previous_token(tmp_path):
-    source = credentials.TokenSource(path=str(tmp_path / 'absent'))
+def test_missing_file_fails_at_setup(tmp_path):
     with pytest.raises(exception.TokenError) as info:
-        source.get()
+        credentials.TokenSource(path=str(tmp_path / 'absent'))
     assert 'absent' in str(info.value)
+
+
+def test_empty_file_fails_at_setup(tmp_path):
+    path = tmp_path / 'jwt'
+    write_token(path, '\n')
+    with pytest.raises(exception.TokenError) as info:
+        credentials.TokenSource(path=str(path))
+    assert 'empty' in str(info.value)
 
 
 def test_broken_file_keeps_previous_token_and_warns_once(tmp_path, caplog):
