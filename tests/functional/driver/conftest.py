@@ -14,26 +14,22 @@
 
 """Driver fixtures: real Cinder Configuration, objects and coordination."""
 
-import itertools
 import uuid
 
 from cinder import context as cinder_context
 from cinder import coordination
 from cinder import objects
 from cinder.objects import fields
-from cinder.volume import configuration
-from cinder.volume import driver as cinder_driver
 from oslo_config import cfg
 from oslo_versionedobjects import fields as ovo_fields
 import pytest
 
 from lightos_cinder import driver
-from lightos_cinder import options
+from tests.functional.driver import helpers
 
 objects.register_all()
 
 CONF = cfg.CONF
-_GROUPS = itertools.count()
 
 
 @pytest.fixture(scope='session', autouse=True)
@@ -52,30 +48,6 @@ def ctx():
     return cinder_context.get_admin_context()
 
 
-def backend_config(sim, **overrides):
-    """A Configuration for a fresh backend group pointing at ``sim``."""
-    group = 'lightos-test-%d' % next(_GROUPS)
-    conf = configuration.Configuration(
-        cinder_driver.volume_opts + options.lightos_opts, config_group=group)
-    values = {
-        'volume_backend_name': group,
-        'lightos_api_address': list(sim.addresses),
-        'lightos_api_port': sim.port,
-        'lightos_jwt': sim.system_token,
-        'driver_ssl_cert_verify': True,
-        'driver_ssl_cert_path': sim.ca_path,
-        'lightos_api_connect_timeout': 0.5,
-        'lightos_api_service_timeout': 5,
-        'lightos_api_request_deadline': 6,
-        'lightos_api_endpoint_retry_interval': 30,
-        'lightos_state_wait_timeout': 8,
-    }
-    values.update(overrides)
-    for name, value in values.items():
-        CONF.set_override(name, value, group=group)
-    return conf
-
-
 @pytest.fixture
 def make_driver(sim):
     """Build (and by default set up) drivers against ``sim`` (or target)."""
@@ -83,7 +55,7 @@ def make_driver(sim):
 
     def make(setup=True, target=None, **overrides):
         drv = driver.LightOSVolumeDriver(
-            configuration=backend_config(target or sim, **overrides),
+            configuration=helpers.backend_config(target or sim, **overrides),
             host='cinder-volume@lightos')
         if setup:
             drv.do_setup(cinder_context.get_admin_context())

@@ -14,7 +14,41 @@
 
 """Helpers of the driver tests: connectors and simulator state views."""
 
+import itertools
+
+from cinder.volume import configuration
+from cinder.volume import driver as cinder_driver
+from oslo_config import cfg
+
 from lightos_cinder import models
+from lightos_cinder import options
+
+CONF = cfg.CONF
+_GROUPS = itertools.count()
+
+
+def backend_config(sim, **overrides):
+    """A Configuration for a fresh backend group pointing at ``sim``."""
+    group = 'lightos-test-%d' % next(_GROUPS)
+    conf = configuration.Configuration(
+        cinder_driver.volume_opts + options.lightos_opts, config_group=group)
+    values = {
+        'volume_backend_name': group,
+        'lightos_api_address': list(sim.addresses),
+        'lightos_api_port': sim.port,
+        'lightos_jwt': sim.system_token,
+        'driver_ssl_cert_verify': True,
+        'driver_ssl_cert_path': sim.ca_path,
+        'lightos_api_connect_timeout': 0.5,
+        'lightos_api_service_timeout': 5,
+        'lightos_api_request_deadline': 6,
+        'lightos_api_endpoint_retry_interval': 30,
+        'lightos_state_wait_timeout': 8,
+    }
+    values.update(overrides)
+    for name, value in values.items():
+        CONF.set_override(name, value, group=group)
+    return conf
 
 
 def connector(index, ips=None, host=None):
