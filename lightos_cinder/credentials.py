@@ -27,8 +27,10 @@ from lightos_cinder import exception
 
 LOG = logging.getLogger(__name__)
 
-# Tokens this close to expiry are logged as a warning at every (re)load.
+# Tokens this close to expiry are logged as a warning when loaded, and
+# again once per REMINDER_INTERVAL while they are in use.
 EXPIRY_WARNING = datetime.timedelta(days=7)
+REMINDER_INTERVAL = datetime.timedelta(days=1)
 
 
 class Token(object):
@@ -114,12 +116,16 @@ class Token(object):
         return tuple(str(role) for role in roles)
 
 
+def _utc_now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
 def describe_token(token, origin, now=None):
     """Log which scope a token carries and when it expires.
 
     Warns when the token has expired or expires within EXPIRY_WARNING.
     """
-    now = now or datetime.datetime.now(datetime.timezone.utc)
+    now = now or _utc_now()
     try:
         token.claims()
     except exception.TokenError as exc:
@@ -136,6 +142,11 @@ def describe_token(token, origin, now=None):
     LOG.info('Using the JWT from %(origin)s: roles %(roles)s, expires at '
              '%(exp)s.', {'origin': origin, 'roles': roles,
                           'exp': expires.isoformat()})
+    warn_if_expiring(expires, origin, now)
+
+
+def warn_if_expiring(expires, origin, now):
+    """Warn when ``expires`` has passed or is within EXPIRY_WARNING."""
     if expires <= now:
         LOG.warning('The JWT from %(origin)s expired at %(exp)s; the cluster '
                     'will reject every request until it is replaced.',
@@ -159,17 +170,18 @@ class TokenSource(object):
     use and a warning is logged.
     """
 
-    def __init__(self, value=None, path=None):
+    def __init__(self, value=None, path=None, *, now=_utc_now):
         self._path = path or None
+        self._now = now
         self._lock = threading.Lock()
         self._token = None
         self._stamp = None
+        self._next_reminder = None
         if self._path is not None:
             # Read now, so a missing or empty file fails at setup.
             self.get()
         elif value:
-            self._token = Token(value)
-            describe_token(self._token, 'lightos_jwt')
+            self._use(Token(value))
 
     def __repr__(self):
         origin = self._path if self._path else 'lightos_jwt'
@@ -181,13 +193,29 @@ class TokenSource(object):
 
     def get(self):
         """Return the current Token, or None when no token is configured."""
-        if self._path is None:
-            return self._token
         with self._lock:
-            stamp = self._stat()
-            if stamp != self._stamp or self._token is None:
-                self._load(stamp)
+            if self._path is not None:
+                stamp = self._stat()
+                if stamp != self._stamp or self._token is None:
+                    self._load(stamp)
+            if self._token is not None:
+                self._remind()
             return self._token
+
+    def _use(self, token):
+        self._token = token
+        describe_token(token, self._path or 'lightos_jwt', self._now())
+        self._next_reminder = self._now() + REMINDER_INTERVAL
+
+    def _remind(self):
+        """Repeat the expiry warning daily for a long-running service."""
+        now = self._now()
+        if now < self._next_reminder:
+            return
+        self._next_reminder = now + REMINDER_INTERVAL
+        expires = self._token.expires_at
+        if expires is not None:
+            warn_if_expiring(expires, self._path or 'lightos_jwt', now)
 
     def reload(self):
         """Read the file again now; return True if the token changed."""
@@ -221,8 +249,7 @@ class TokenSource(object):
             return
         self._stamp = stamp
         if token != self._token:
-            self._token = token
-            describe_token(token, self._path)
+            self._use(token)
 
     def _fail(self, stamp, reason):
         # The reason never quotes file content: it could be the token.

@@ -221,3 +221,30 @@ def test_rotation_logs_new_scope(tmp_path, caplog):
     write_token(path, make_jwt(roles=('b:viewer',)))
     source.get()
     assert 'a:admin' in caplog.text and 'b:viewer' in caplog.text
+
+
+def test_expiry_warning_repeats_daily_while_in_use(caplog):
+    caplog.set_level(logging.INFO, logger='lightos_cinder')
+    start = datetime.datetime.now(UTC)
+    clock = {'now': start}
+    value = make_jwt(expires_in=10 * 86400)
+    source = credentials.TokenSource(value=value, now=lambda: clock['now'])
+
+    def warnings():
+        return [r for r in caplog.records if r.levelno == logging.WARNING]
+
+    assert source.get().value == value
+    assert warnings() == []
+    clock['now'] = start + datetime.timedelta(days=4)
+    source.get()
+    source.get()
+    assert len(warnings()) == 1
+    assert 'in less than 7 days' in warnings()[0].getMessage()
+    clock['now'] = start + datetime.timedelta(days=4, hours=12)
+    source.get()
+    assert len(warnings()) == 1
+    clock['now'] = start + datetime.timedelta(days=11)
+    source.get()
+    assert len(warnings()) == 2
+    assert 'expired at' in warnings()[1].getMessage()
+    assert value not in caplog.text
