@@ -1,0 +1,76 @@
+# shellcheck shell=bash
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+#
+# The project's LightOS simulator as the test cloud's storage cluster (sourced
+# after lib.sh): three HTTPS nodes with JWT authentication on their own
+# loopback addresses, and its admin endpoint on 127.0.0.1.
+
+SIM_WORKDIR=$DATA_DIR/simulator
+SIM_ADMIN_URL=http://$STACK_HOST:$STACK_SIM_ADMIN_PORT
+
+start_simulator() {
+    log "lightos simulator"
+    require_free_port "$STACK_HOST" "$STACK_SIM_ADMIN_PORT"
+    local nodes
+    nodes=$(tr ',' '\n' <<<"$STACK_SIM_IPS" | wc -l)
+    mkdir -p "$SIM_WORKDIR"
+    start_daemon simulator lightos-cinder simulator \
+        --nodes "$nodes" --ips "$STACK_SIM_IPS" --port "$STACK_SIM_PORT" --tls \
+        --workdir "$SIM_WORKDIR" --admin-port "$STACK_SIM_ADMIN_PORT" \
+        --create-delay-ms "$STACK_SIM_DELAY_MS" \
+        --update-delay-ms "$STACK_SIM_DELAY_MS" \
+        --delete-delay-ms "$STACK_SIM_DELAY_MS"
+    wait_ready simulator 60 sim_admin GET /info
+    [[ -s $SIM_WORKDIR/ca.pem && -s $SIM_WORKDIR/system.jwt ]] ||
+        die "the simulator wrote no CA or token in $SIM_WORKDIR"
+}
+
+# sim_admin METHOD PATH [JSON_BODY] - call the simulator's admin endpoint.
+sim_admin() {
+    local args=(-sf -X "$1" "$SIM_ADMIN_URL$2")
+    if (($# > 2)); then
+        args+=(-H 'Content-Type: application/json' --data "$3")
+    fi
+    curl "${args[@]}"
+}
+
+# simulator_backend_section NAME REPLICAS COMPRESSION - a cinder.conf
+# backend section for $STACK_VOLUME_DRIVER against the simulator.
+simulator_backend_section() {
+    cat <<EOS
+[$1]
+volume_driver = $STACK_VOLUME_DRIVER
+volume_backend_name = $1
+lightos_api_address = $STACK_SIM_IPS
+lightos_api_port = $STACK_SIM_PORT
+lightos_default_num_replicas = $2
+lightos_default_compression_enabled = $3
+EOS
+    if [[ $STACK_VOLUME_DRIVER == cinder.volume.drivers.lightos.* ]]; then
+        # Cinder's in-tree driver has no lightos_jwt_file and hands
+        # driver_ssl_cert_verify straight to requests (no CA path), so it can
+        # only talk to a simulator with a private CA without verification.
+        cat <<EOS
+lightos_jwt = $(cat "$SIM_WORKDIR/system.jwt")
+driver_ssl_cert_verify = False
+EOS
+    else
+        cat <<EOS
+lightos_jwt_file = $SIM_WORKDIR/system.jwt
+driver_ssl_cert_verify = True
+driver_ssl_cert_path = $SIM_WORKDIR/ca.pem
+EOS
+    fi
+}

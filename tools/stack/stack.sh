@@ -1,0 +1,291 @@
+#!/bin/bash
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+#
+# Bring up a fresh single-node test cloud on loopback: MariaDB, RabbitMQ,
+# memcached, the LightOS simulator, Keystone (gunicorn) and cinder-api
+# (gunicorn), cinder-scheduler and cinder-volume with two LightOS backend
+# sections. Every process is started by hand in its own session and recorded
+# by PID under $STACK_DIR/run; tools/stack/unstack.sh stops them. State of a
+# previous run (databases, logs, config) is wiped first; the venv is kept.
+# Prerequisite: tools/stack/install.sh.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+[[ -x $STACK_VENV/bin/cinder-volume ]] || die "no venv at $STACK_VENV: run tools/stack/install.sh"
+((EUID == 0)) || die "run as root (MariaDB and RabbitMQ are started as root)"
+
+for name in "$RUN_DIR"/*.pid; do
+    [[ -e $name ]] || continue
+    name=${name##*/}
+    if pidfile_pid "${name%.pid}" >/dev/null; then
+        die "${name%.pid} from a previous bring-up still runs: run tools/stack/unstack.sh first"
+    fi
+done
+IFS=, read -r -a sim_ips <<<"$STACK_SIM_IPS"
+for hostport in "$STACK_HOST:$STACK_MYSQL_PORT" "$STACK_HOST:$STACK_RABBIT_PORT" \
+    "$STACK_HOST:$STACK_RABBIT_DIST_PORT" "$STACK_HOST:$STACK_MEMCACHED_PORT" \
+    "$STACK_HOST:$STACK_KEYSTONE_PORT" "$STACK_HOST:$STACK_CINDER_PORT" \
+    "${sim_ips[0]}:$STACK_SIM_PORT"; do
+    require_free_port "${hostport%:*}" "${hostport##*:}"
+done
+
+log "fresh state in $STACK_DIR"
+rm -rf "$RUN_DIR" "$LOG_DIR" "$ETC_DIR" "$DATA_DIR" "$TEMPEST_DIR" "$OPENRC"
+mkdir -p "$RUN_DIR" "$LOG_DIR/rabbitmq" "$ETC_DIR"/{cinder,keystone,mysql,rabbitmq} \
+    "$DATA_DIR"/{cinder/locks,mysql,rabbitmq/mnesia,simulator}
+chmod 700 "$ETC_DIR"
+
+new_secret() {
+    od -An -tx1 -N12 /dev/urandom | tr -d ' \n'
+}
+umask 077
+cat >"$SECRETS_FILE" <<EOF
+ADMIN_PASSWORD=$(new_secret)
+CINDER_PASSWORD=$(new_secret)
+DB_PASSWORD=$(new_secret)
+RABBIT_PASSWORD=$(new_secret)
+EOF
+umask 022
+load_secrets
+
+# ---- MariaDB ----------------------------------------------------------------
+# sqlite is not an option: with three Cinder processes writing, cinder-volume
+# soon fails with "database is locked".
+log "mariadb"
+cat >"$MYSQL_CNF" <<EOF
+[mysqld]
+user = root
+datadir = $DATA_DIR/mysql
+socket = $RUN_DIR/mysqld.sock
+pid-file = $RUN_DIR/mysqld.pidfile
+log-error = $LOG_DIR/mariadb.log
+bind-address = $STACK_HOST
+port = $STACK_MYSQL_PORT
+skip-name-resolve
+max_connections = 1000
+innodb_buffer_pool_size = 256M
+innodb_flush_log_at_trx_commit = 2
+character-set-server = utf8mb4
+collation-server = utf8mb4_general_ci
+
+[client]
+socket = $RUN_DIR/mysqld.sock
+EOF
+mariadb-install-db --defaults-file="$MYSQL_CNF" --auth-root-authentication-method=socket \
+    >"$LOG_DIR/mariadb-install.log" 2>&1
+start_daemon mariadb mariadbd --defaults-file="$MYSQL_CNF"
+wait_ready mariadb 60 mariadb-admin --defaults-file="$MYSQL_CNF" ping
+mariadb --defaults-file="$MYSQL_CNF" <<EOF
+CREATE DATABASE keystone;
+CREATE DATABASE cinder;
+CREATE USER 'stack'@'$STACK_HOST' IDENTIFIED BY '$DB_PASSWORD';
+GRANT ALL ON keystone.* TO 'stack'@'$STACK_HOST';
+GRANT ALL ON cinder.* TO 'stack'@'$STACK_HOST';
+EOF
+DB_URL_BASE="mysql+pymysql://stack:$DB_PASSWORD@$STACK_HOST:$STACK_MYSQL_PORT"
+
+# ---- RabbitMQ ---------------------------------------------------------------
+# Run the server script directly (the /usr/sbin wrapper switches to the
+# rabbitmq user). epmd is started first, in the foreground under our PID
+# file: left to itself, Erlang daemonizes it outside our process group.
+log "rabbitmq"
+printf '[].\n' >"$ETC_DIR/rabbitmq/enabled_plugins"
+printf 'listeners.tcp.default = %s:%s\nloopback_users = none\n' \
+    "$STACK_HOST" "$STACK_RABBIT_PORT" >"$ETC_DIR/rabbitmq/rabbitmq.conf"
+if ! port_in_use "$STACK_HOST" "$STACK_EPMD_PORT"; then
+    start_daemon epmd epmd -address "$STACK_HOST" -port "$STACK_EPMD_PORT"
+fi
+(
+    rabbit_env
+    start_daemon rabbitmq /usr/lib/rabbitmq/bin/rabbitmq-server
+)
+wait_ready rabbitmq 120 rabbitmqctl_ -q await_startup
+rabbitmqctl_ -q add_user cinder "$RABBIT_PASSWORD" >/dev/null
+rabbitmqctl_ -q set_permissions cinder '.*' '.*' '.*' >/dev/null
+
+# ---- memcached --------------------------------------------------------------
+# Keystone's cache: without it every token validation costs a few hundred SQL
+# queries (about 0.5 s per request on a 2-core machine).
+log "memcached"
+start_daemon memcached memcached -u root -l "$STACK_HOST" -p "$STACK_MEMCACHED_PORT" -U 0 -m 64
+
+# ---- LightOS simulator ------------------------------------------------------
+# shellcheck source-path=SCRIPTDIR source=simulator.sh
+. "$STACK_TOOLS/simulator.sh"
+start_simulator
+
+# ---- Keystone ---------------------------------------------------------------
+log "keystone"
+cat >"$KEYSTONE_CONF" <<EOF
+[DEFAULT]
+log_file = $LOG_DIR/keystone.log
+
+[database]
+connection = $DB_URL_BASE/keystone?charset=utf8mb4
+
+[token]
+provider = fernet
+
+[fernet_tokens]
+key_repository = $ETC_DIR/keystone/fernet-keys
+
+[credential]
+key_repository = $ETC_DIR/keystone/credential-keys
+
+[cache]
+enabled = True
+backend = dogpile.cache.pymemcache
+memcache_servers = $STACK_HOST:$STACK_MEMCACHED_PORT
+
+[identity]
+# A test cloud: bcrypt's default of 12 rounds costs 0.25 s of CPU per check.
+password_hash_rounds = 4
+EOF
+mkdir -m 700 "$ETC_DIR/keystone/fernet-keys" "$ETC_DIR/keystone/credential-keys"
+keystone_manage() {
+    keystone-manage --config-file "$KEYSTONE_CONF" "$@" >>"$LOG_DIR/keystone-manage.log" 2>&1
+}
+keystone_manage db_sync
+keystone_manage fernet_setup --keystone-user root --keystone-group root
+keystone_manage credential_setup --keystone-user root --keystone-group root
+keystone_manage bootstrap --bootstrap-password "$ADMIN_PASSWORD" \
+    --bootstrap-region-id RegionOne \
+    --bootstrap-admin-url "$KEYSTONE_URL" \
+    --bootstrap-internal-url "$KEYSTONE_URL" \
+    --bootstrap-public-url "$KEYSTONE_URL"
+start_daemon keystone env PYTHONPATH="$WSGI_DIR" STACK_KEYSTONE_CONF="$KEYSTONE_CONF" \
+    gunicorn --bind "$STACK_HOST:$STACK_KEYSTONE_PORT" --workers 2 --timeout 120 \
+    --name keystone --access-logfile "$LOG_DIR/keystone-access.log" \
+    keystone_public:application
+wait_ready keystone 120 curl -sf -o /dev/null "$KEYSTONE_URL"
+
+umask 077
+cat >"$OPENRC" <<EOF
+# Credentials of the local test cloud's admin (source this file).
+export OS_AUTH_URL=$KEYSTONE_URL
+export OS_IDENTITY_API_VERSION=3
+export OS_USERNAME=admin
+export OS_PASSWORD=$ADMIN_PASSWORD
+export OS_PROJECT_NAME=admin
+export OS_USER_DOMAIN_NAME=Default
+export OS_PROJECT_DOMAIN_NAME=Default
+export OS_REGION_NAME=RegionOne
+export OS_VOLUME_API_VERSION=3
+export PATH=$STACK_VENV/bin:\$PATH
+export PYTHONWARNINGS=ignore
+EOF
+umask 022
+# shellcheck source=/dev/null
+. "$OPENRC"
+
+# One client process for all registrations: each `openstack` start costs
+# seconds. Interactive mode neither stops on errors nor reports them in its
+# exit status, so the result is checked below.
+openstack >"$LOG_DIR/keystone-register.log" 2>&1 <<EOF || true
+project create --domain default service
+user create --domain default --password $CINDER_PASSWORD cinder
+role add --project service --user cinder admin
+role add --project service --user cinder service
+service create --name cinderv3 volumev3
+endpoint create --region RegionOne volumev3 public $CINDER_URL
+endpoint create --region RegionOne volumev3 internal $CINDER_URL
+endpoint create --region RegionOne volumev3 admin $CINDER_URL
+EOF
+if [[ $(openstack endpoint list --service volumev3 -f value -c URL | wc -l) != 3 ]]; then
+    cat "$LOG_DIR/keystone-register.log" >&2
+    die "registering cinder in keystone failed"
+fi
+
+# ---- Cinder -----------------------------------------------------------------
+log "cinder ($STACK_VOLUME_DRIVER)"
+cinder_etc=$STACK_VENV/etc/cinder
+cat >"$CINDER_CONF" <<EOF
+[DEFAULT]
+log_dir = $LOG_DIR
+state_path = $DATA_DIR/cinder
+my_ip = $STACK_HOST
+host = stack
+osapi_volume_listen = $STACK_HOST
+transport_url = rabbit://cinder:$RABBIT_PASSWORD@$STACK_HOST:$STACK_RABBIT_PORT/
+auth_strategy = keystone
+# pip puts these under the venv, not /etc/cinder; without the filters file
+# every list filter (?name=, ?status=) is silently ignored
+api_paste_config = $cinder_etc/api-paste.ini
+rootwrap_config = $cinder_etc/rootwrap.conf
+resource_query_filters_file = $cinder_etc/resource_filters.json
+enabled_backends = lightos-1,lightos-2
+default_volume_type = __DEFAULT__
+
+[database]
+connection = $DB_URL_BASE/cinder?charset=utf8mb4
+
+[oslo_concurrency]
+lock_path = $DATA_DIR/cinder/locks
+
+[coordination]
+backend_url = file://$DATA_DIR/cinder/coordination
+
+[keystone_authtoken]
+www_authenticate_uri = http://$STACK_HOST:$STACK_KEYSTONE_PORT
+auth_url = http://$STACK_HOST:$STACK_KEYSTONE_PORT
+auth_type = password
+project_domain_name = Default
+user_domain_name = Default
+project_name = service
+username = cinder
+password = $CINDER_PASSWORD
+memcached_servers = $STACK_HOST:$STACK_MEMCACHED_PORT
+
+$(simulator_backend_section lightos-1 3 False)
+
+$(simulator_backend_section lightos-2 2 True)
+EOF
+chmod 600 "$CINDER_CONF"
+cinder-manage --config-file "$CINDER_CONF" db sync >"$LOG_DIR/cinder-manage.log" 2>&1
+start_daemon cinder-scheduler cinder-scheduler --config-file "$CINDER_CONF"
+start_daemon cinder-volume cinder-volume --config-file "$CINDER_CONF"
+start_daemon cinder-api env PYTHONPATH="$WSGI_DIR" STACK_CINDER_CONF="$CINDER_CONF" \
+    STACK_CINDER_API_LOG="$LOG_DIR/cinder-api.log" \
+    gunicorn --bind "$STACK_HOST:$STACK_CINDER_PORT" --workers 2 --timeout 120 \
+    --name cinder-api --access-logfile "$LOG_DIR/cinder-api-access.log" \
+    cinder_api:application
+wait_ready cinder-api 120 curl -sf -o /dev/null "http://$STACK_HOST:$STACK_CINDER_PORT/"
+
+# Ready once the scheduler knows both backends' pools: that needs the
+# services up AND each driver initialised and reporting stats.
+driver_failed() {
+    grep -q 'Failed to initialize driver' \
+        "$LOG_DIR/cinder-volume.log" 2>/dev/null
+}
+pool_count() {
+    openstack volume backend pool list -f value 2>/dev/null | wc -l
+}
+cinder_settled() {
+    driver_failed || ! pidfile_pid cinder-volume >/dev/null ||
+        ! pidfile_pid cinder-scheduler >/dev/null || [[ $(pool_count) == 2 ]]
+}
+wait_until "both backends to report their pools" 180 cinder_settled || true
+require_running cinder-scheduler
+require_running cinder-volume
+if driver_failed; then
+    grep -A 25 'Failed to initialize driver' \
+        "$LOG_DIR/cinder-volume.log" >&9
+    die "a backend driver failed to initialise; see $LOG_DIR/cinder-volume.log"
+fi
+[[ $(pool_count) == 2 ]] || die "backend pools not reported; see $LOG_DIR/cinder-volume.log"
+openstack volume service list
+openstack volume backend pool list
+log "stack ready: . $OPENRC; tear down with: bash $STACK_TOOLS/unstack.sh"

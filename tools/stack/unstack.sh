@@ -1,0 +1,48 @@
+#!/bin/bash
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+#
+# Stop every process tools/stack/stack.sh started, by the PIDs it recorded
+# under $STACK_DIR/run (each one leads its own process group, which is
+# signalled as a whole). Logs and state stay for inspection; stack.sh wipes
+# them on the next bring-up. Safe to run more than once.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+[[ -d $RUN_DIR ]] || exit 0
+
+# Consumers first, so nothing logs errors about a vanished dependency.
+stop_daemon cinder-api
+stop_daemon cinder-volume 60
+stop_daemon cinder-scheduler
+stop_daemon keystone
+stop_daemon simulator
+if pidfile_pid rabbitmq >/dev/null; then
+    # A clean Erlang shutdown; SIGTERM alone also works but takes longer.
+    rabbitmqctl_ -q stop >/dev/null 2>&1 || true
+fi
+stop_daemon rabbitmq 60
+stop_daemon epmd
+stop_daemon memcached
+stop_daemon mariadb 60
+
+leftover=()
+for pidfile in "$RUN_DIR"/*.pid; do
+    [[ -e $pidfile ]] || continue
+    name=${pidfile##*/}
+    leftover+=("${name%.pid}")
+done
+((${#leftover[@]} == 0)) || die "unknown PID files left in $RUN_DIR: ${leftover[*]}"
+log "everything stopped (logs in $LOG_DIR)"

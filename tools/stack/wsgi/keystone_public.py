@@ -1,0 +1,28 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Gunicorn entry point of Keystone's API in the local test cloud."""
+
+import os
+import sys
+
+# Keystone hands sys.argv to oslo.config; under gunicorn that is gunicorn's
+# own command line, which oslo.config rejects.
+sys.argv = sys.argv[:1]
+os.environ.setdefault('OS_KEYSTONE_CONFIG_FILES',
+                      os.environ['STACK_KEYSTONE_CONF'])
+
+from keystone.server import wsgi  # noqa: E402
+
+application = wsgi.initialize_public_application()
