@@ -17,6 +17,7 @@
 import http.server
 import json
 import logging
+import socketserver
 import threading
 import urllib.parse
 
@@ -141,9 +142,11 @@ def _routes(sim):
     }
 
 
-class _AdminHTTPServer(http.server.ThreadingHTTPServer):
+class _AdminHTTPServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    # socketserver itself, not http.server's: see server._HTTPServer.
     daemon_threads = True
     block_on_close = True
+    allow_reuse_address = True
 
 
 class AdminServer:

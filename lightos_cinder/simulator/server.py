@@ -156,7 +156,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.flush_headers()
 
 
-class _HTTPServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+class _HTTPServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    # Built on socketserver itself rather than http.server.HTTPServer: a
+    # process can hold an http.server that eventlet's import_patched left
+    # bound to a green socketserver, whose Events never wake in a native
+    # thread. HTTPServer would add nothing here but a reverse DNS lookup.
     daemon_threads = True
     block_on_close = True
     allow_reuse_address = True
