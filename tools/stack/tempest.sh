@@ -1,0 +1,200 @@
+#!/bin/bash
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+#
+# Run tempest against a running test cloud (tools/stack/stack.sh).
+#
+#   tempest.sh [core|plugin|all|REGEX [CONCURRENCY [NAME]]]
+#
+# core: tempest's volume API tests; plugin: the Cinder tempest plugin's API,
+# RBAC and concurrency tests; all (the default): both. CONCURRENCY defaults
+# to $TEMPEST_CONCURRENCY or 2, NAME to the first argument. The output goes to
+# $STACK_DIR/logs/tempest-NAME.log; the summary is printed. Writes
+# $STACK_DIR/tempest/etc/tempest.conf on every run: a cloud with Keystone and
+# Cinder only, with the volume features the configured driver implements.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+CORE_REGEX='^tempest\.api\.volume\.'
+PLUGIN_REGEX='^cinder_tempest_plugin\.(api|rbac)\.|^cinder_tempest_plugin\.scenario\.test_volume_concurrency'
+SELECTION=${1:-all}
+case $SELECTION in
+    core) REGEX=$CORE_REGEX ;;
+    plugin) REGEX=$PLUGIN_REGEX ;;
+    all) REGEX="$CORE_REGEX|$PLUGIN_REGEX" ;;
+    *) REGEX=$SELECTION ;;
+esac
+CONCURRENCY=${2:-${TEMPEST_CONCURRENCY:-2}}
+NAME=${3:-$SELECTION}
+[[ $NAME =~ ^[A-Za-z0-9_.-]+$ ]] || NAME=custom
+
+# Tests left out, each for a service this cloud does not have. Tests tagged
+# "image" need glance; VolumesExtendTest.test_volume_extend reads an image
+# without the tag; the plugin's test_create_from_image has no tag either; its
+# test_create_backups_and_restores runs even with backup disabled.
+EXCLUDE_REGEX='\[.*\bimage\b.*\]|test_image_metadata\.|VolumesExtendTest\.test_volume_extend\b|test_create_from_image\.|test_create_backups_and_restores'
+
+[[ -f $OPENRC ]] || die "no $OPENRC: run tools/stack/stack.sh first"
+load_secrets
+
+# driver_features - the optional driver methods $STACK_VOLUME_DRIVER really
+# implements (rather than inherits from Cinder's base classes).
+driver_features() {
+    python3 - "$STACK_VOLUME_DRIVER" manage_existing manage_existing_snapshot \
+        revert_to_snapshot migrate_volume <<'EOF'
+import importlib
+import sys
+
+module, _, name = sys.argv[1].rpartition('.')
+driver = getattr(importlib.import_module(module), name)
+for method in sys.argv[2:]:
+    owner = next(c for c in driver.__mro__ if method in vars(c))
+    if owner.__module__ != 'cinder.volume.driver' and not (
+            owner.__module__.startswith('cinder.interface')):
+        print(method)
+EOF
+}
+
+# pool_capability NAME - a capability both backends report (tempest creates
+# volume types with vendor_name and storage_protocol as extra specs, which
+# the scheduler then matches).
+pool_capability() {
+    # shellcheck source=/dev/null
+    (. "$OPENRC" && openstack volume backend pool list --long -f json) |
+        python3 -c '
+import json
+import sys
+
+values = {pool["Capabilities"][sys.argv[1]] for pool in json.load(sys.stdin)}
+if len(values) != 1:
+    sys.exit("backends disagree on %s: %s" % (sys.argv[1], values))
+print(values.pop())
+' "$1"
+}
+
+has() {
+    [[ " $FEATURES " == *" $1 "* ]] && echo true || echo false
+}
+
+write_tempest_conf() {
+    local vendor protocol
+    FEATURES=$(driver_features | tr '\n' ' ')
+    vendor=$(pool_capability vendor_name)
+    protocol=$(pool_capability storage_protocol)
+    log "tempest.conf: $vendor / $protocol; driver implements: ${FEATURES:-none of the optional methods}"
+    if [[ ! -d $TEMPEST_DIR/etc ]]; then
+        tempest init --workspace-path "$TEMPEST_DIR.workspace.yaml" --name stack \
+            "$TEMPEST_DIR" >"$LOG_DIR/tempest-init.log" 2>&1
+    fi
+    cat >"$TEMPEST_DIR/etc/tempest.conf" <<EOF
+[DEFAULT]
+log_dir = $TEMPEST_DIR/logs
+log_file = tempest.log
+
+[oslo_concurrency]
+lock_path = $TEMPEST_DIR/lock
+
+[auth]
+admin_username = admin
+admin_password = $ADMIN_PASSWORD
+admin_project_name = admin
+admin_domain_name = Default
+use_dynamic_credentials = true
+create_isolated_networks = false
+
+[identity]
+uri_v3 = $KEYSTONE_URL
+auth_version = v3
+region = RegionOne
+v3_endpoint_type = public
+
+[identity-feature-enabled]
+api_v2 = false
+
+[enforce_scope]
+# Cinder 29 enforces the new policy defaults and scopes
+cinder = true
+
+[service_available]
+cinder = true
+nova = false
+neutron = false
+swift = false
+barbican = false
+# There is no image service. tempest only builds its image clients when glance
+# is "available", and two volume test classes use those clients while setting
+# up; the tests that really need images are excluded by tools/stack/tempest.sh.
+glance = true
+
+[volume]
+catalog_type = volumev3
+region = RegionOne
+endpoint_type = publicURL
+backend_names = lightos-1,lightos-2
+vendor_name = $vendor
+storage_protocol = $protocol
+min_microversion = 3.0
+max_microversion = latest
+build_timeout = 180
+build_interval = 1
+volume_size = 1
+# the names this driver gives volumes and snapshots on the cluster
+manage_volume_ref = source-name,volume-%s
+manage_snapshot_ref = source-name,snapshot-%s
+
+[volume-feature-enabled]
+multi_backend = true
+backup = false
+snapshot = true
+clone = true
+manage_volume = $(has manage_existing)
+manage_snapshot = $(has manage_existing_snapshot)
+extend_attached_volume = false
+extend_volume_with_snapshot = true
+enable_volume_image_dep_tests = false
+# cinder-tempest-plugin
+volume_revert = $(has revert_to_snapshot)
+consistency_group = false
+concurrency_tests = true
+EOF
+}
+
+write_tempest_conf
+if [[ $(has migrate_volume) == false ]]; then
+    # Without a driver-assisted migration Cinder copies the data through the
+    # cinder-volume host, attaching both volumes there over NVMe/TCP: not
+    # possible against a simulated cluster (each test would wait 180 s and
+    # fail).
+    EXCLUDE_REGEX+='|VolumeRetypeWithMigrationTest'
+fi
+log "tempest: $REGEX (concurrency $CONCURRENCY), output in $LOG_DIR/tempest-$NAME.log"
+cd "$TEMPEST_DIR"
+start=$SECONDS
+rc=0
+tempest run --regex "$REGEX" --exclude-regex "$EXCLUDE_REGEX" \
+    --concurrency "$CONCURRENCY" >"$LOG_DIR/tempest-$NAME.log" 2>&1 || rc=$?
+result=$LOG_DIR/tempest-$NAME.log
+grep -E '^\{[0-9]+\} .* \.\.\. FAILED' "$result" || true
+sed -n '/^Totals/,/^Sum of execute/p' "$result"
+count() {
+    sed -n "s/^ - $1: \([0-9]*\)$/\1/p" "$result" | tail -n 1
+}
+log "tempest $NAME: exit status $rc after $((SECONDS - start))s"
+passed=$(count Passed) failed=$(count Failed) skipped=$(count Skipped)
+# no totals at all (tempest itself failed) counts as a failure
+[[ -n $failed ]] || failed=$((rc != 0))
+printf '%s %s %s\n' "${passed:-0}" "$failed" "${skipped:-0}" >"$LOG_DIR/tempest-$NAME.counts"
+printf 'tempest %s: %s passed, %s failed, %s skipped\n' "$NAME" "${passed:-0}" "$failed" "${skipped:-0}"
+exit "$rc"
