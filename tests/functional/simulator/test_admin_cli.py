@@ -17,7 +17,13 @@
 import argparse
 import configparser
 import io
+import os
+import selectors
+import signal
+import subprocess
+import sys
 import threading
+import time
 
 import requests
 
@@ -127,3 +133,36 @@ def test_the_command_is_registered():
         ['simulator', '--no-tls', '--create-delay-ms', '200'])
     assert args.func is cli.run
     assert args.tls is False and args.create_delay_ms == 200
+
+
+def test_the_command_runs_until_sigterm(tmp_path):
+    command = [sys.executable, '-m', 'lightos_cinder.cmd.main', 'simulator',
+               '--nodes', '2', '--ips', '127.0.0.71,127.0.0.72',
+               '--workdir', str(tmp_path), '--admin-port', '-1']
+    process = subprocess.Popen(command, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL)
+    try:
+        output = b''
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            deadline = time.monotonic() + 30
+            while b'driver_ssl_cert_path' not in output:
+                assert selector.select(deadline - time.monotonic()), \
+                    'no cinder.conf section printed: %r' % output
+                chunk = os.read(process.stdout.fileno(), 65536)
+                assert chunk, 'the command exited: %r' % output
+                output += chunk
+        lines = output.decode('utf-8').splitlines(True)
+        conf = configparser.ConfigParser()
+        conf.read_string(''.join(lines).split('# cinder.conf\n', 1)[1])
+        port = conf['lightos']['lightos_api_port']
+        answer = requests.get(
+            'https://127.0.0.72:%s/api/v2/version' % port,
+            headers={'Authorization': 'Bearer %s' % (
+                tmp_path / 'system.jwt').read_text().strip()},
+            verify=str(tmp_path / 'ca.pem'), timeout=5)
+        assert answer.status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        process.stdout.close()
