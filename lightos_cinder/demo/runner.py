@@ -1,0 +1,174 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Runs the demo: simulator, cinder.conf, Cinder, the story, the checks."""
+
+import os
+import shutil
+import tempfile
+import threading
+
+from cinder import exception as cinder_exception
+
+from lightos_cinder import client as client_mod
+from lightos_cinder import credentials
+from lightos_cinder.demo import cinderconf
+from lightos_cinder.demo import clusterview
+from lightos_cinder.demo import harness
+from lightos_cinder.demo import leftovers
+from lightos_cinder.demo import progress as progress_mod
+from lightos_cinder.demo import report
+from lightos_cinder.demo import story as story_mod
+from lightos_cinder import exception
+from lightos_cinder import simulator
+from lightos_cinder import transport as transport_mod
+
+BACKEND = 'lightos'
+HOST = 'demo'
+VOLUME_DRIVER = 'lightos_cinder.driver.LightOSVolumeDriver'
+
+NOTHING_LEFT = 'Nothing left behind'
+
+# What a failed step can raise; anything else is a defect and keeps its
+# traceback.
+_STORY_ERRORS = (progress_mod.StepFailed, harness.SetupError,
+                 cinder_exception.CinderException, exception.LightOSError)
+
+
+def _cluster_client(sim):
+    transport = transport_mod.Transport(
+        sim.addresses, sim.port,
+        token_source=credentials.TokenSource(path=sim.token_path),
+        verify=sim.ca_path)
+    return client_mod.LightOSClient(transport)
+
+
+def _start_simulator(args, out):
+    out.section('LightOS simulator')
+    sim = simulator.Simulator(
+        nodes=3, create_delay_ms=args.delay_ms,
+        update_delay_ms=args.delay_ms, delete_delay_ms=args.delay_ms,
+        workdir=os.path.join(args.workdir, 'simulator'))
+    with out.step('start 3 nodes') as step:
+        sim.start()
+        step.result = 'HTTPS on %s port %d, CA %s' % (
+            ', '.join(sim.addresses), sim.port, sim.ca_path)
+    if args.delay_ms:
+        out.say('    state transitions take %d ms' % args.delay_ms)
+    with out.step('create the Lightbits projects') as step:
+        for tenant in story_mod.TENANTS:
+            sim.create_project(tenant.project)
+        step.result = ', '.join(t.project for t in story_mod.TENANTS)
+    return sim
+
+
+def _start_cinder(sim, args, out):
+    out.section('Cinder (API, scheduler and volume services in-process)')
+    section = cinderconf.set_option(sim.cinder_conf(BACKEND), 'volume_driver',
+                                    VOLUME_DRIVER)
+    conf_path, log_file = cinderconf.write(args.workdir, HOST, BACKEND,
+                                           section)
+    out.say('    %s, backend section:' % conf_path)
+    out.block(cinderconf.masked(section), indent='      ')
+    cinder = harness.Cinder(conf_path, BACKEND, HOST)
+    with out.step('migrate the database, start the services') as step:
+        cinder.start()
+        stats = cinder.volume_manager.last_capabilities or {}
+        step.result = '%s@%s: %s %s, %s' % (
+            HOST, BACKEND, stats.get('vendor_name', '?'),
+            stats.get('storage_protocol', '?'),
+            cinder.volume_manager.driver.__class__.__name__)
+    return cinder, conf_path, log_file
+
+
+def _tell(story, out):
+    story.create_types()
+    story.create_volumes()
+    story.live_migrate()
+    story.snapshot_clone_extend()
+    out.section("Cinder's view and the cluster's view")
+    rows = story.compare()
+    out.block(report.format_comparison(rows), indent='  ')
+    differing = [row for row in rows if row.differences()]
+    story.detach()
+    story.delete_all()
+    return differing
+
+
+def _check_leftovers(cinder, cluster, sim, out):
+    out.section('Leftovers')
+    found = (leftovers.cinder_leftovers(
+        cinder.admin_context(), [t.project for t in story_mod.TENANTS]) +
+        leftovers.cluster_leftovers(cluster, sim.state()))
+    out.block(report.format_leftovers(found), indent='  ')
+    return [item for item in found if item.count]
+
+
+def _keep_running(sim, conf_path, out):
+    out.section('Simulator left running (--keep)')
+    out.say('  cinder.conf: %s' % conf_path)
+    out.say('  backend section for another cinder-volume:')
+    out.block(sim.cinder_conf(BACKEND), indent='    ')
+    out.say('  Press Ctrl-C to stop.')
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        out.say()
+
+
+def run(args, out=None):
+    """Run the demo; return the exit status."""
+    out = out or progress_mod.Progress()
+    own_workdir = not args.workdir
+    args.workdir = os.path.abspath(
+        args.workdir or tempfile.mkdtemp(prefix='lightos-demo-'))
+    os.makedirs(args.workdir, exist_ok=True)
+    status = 1
+    log_file = None
+    sim = _start_simulator(args, out)
+    cinder = None
+    try:
+        cinder, conf_path, log_file = _start_cinder(sim, args, out)
+        cluster = clusterview.ClusterView(
+            _cluster_client(sim), [t.project for t in story_mod.TENANTS],
+            {h.nqn: h.name for h in story_mod.COMPUTE_HOSTS})
+        story = story_mod.Story(cinder, cluster, out, BACKEND, log_file)
+        differing = _tell(story, out)
+        left = _check_leftovers(cinder, cluster, sim, out)
+        out.say()
+        if differing:
+            out.say('FAILED: Cinder and the cluster disagree on %d '
+                    'resource(s); see the table above.' % len(differing))
+        if left:
+            out.say('FAILED: %d kind(s) of resource left behind; see the '
+                    'table above.' % len(left))
+        else:
+            out.say('%s: Cinder and the cluster are empty again.'
+                    % NOTHING_LEFT)
+        status = 1 if differing or left else 0
+        out.say('Finished in %.1f s.' % out.elapsed)
+        if args.keep:
+            _keep_running(sim, conf_path, out)
+    except _STORY_ERRORS as exc:
+        out.say()
+        out.say('FAILED: %s' % exc)
+    finally:
+        if cinder is not None:
+            cinder.stop()
+        sim.stop()
+    if status and log_file:
+        out.say('Cinder log: %s' % log_file)
+    elif own_workdir and not args.keep:
+        shutil.rmtree(args.workdir, ignore_errors=True)
+    return status
