@@ -43,7 +43,7 @@ class Delays:
 
 
 class Cluster(volumes.VolumeOperations):
-    """All state of one simulated cluster, guarded by lock.
+    """All state of one simulated cluster, guarded by ``lock``.
 
     Every public method takes the lock, validates, mutates and returns API
     JSON, or raises errors.ApiError. Delayed transitions run on the
@@ -103,9 +103,9 @@ class Cluster(volumes.VolumeOperations):
             self.on_change()
 
     def _later(self, delay, record, func):
-        """Run func after delay unless record changed meanwhile.
+        """Run ``func`` after ``delay`` unless ``record`` changed meanwhile.
 
-        Every transition bumps record.generation, so a pending timer of
+        Every transition bumps ``record.generation``, so a pending timer of
         an older transition (or of a cluster that was reset) does nothing.
         A delay of 0 completes the transition before the request returns.
         """
@@ -338,7 +338,7 @@ class Cluster(volumes.VolumeOperations):
             return {}
 
     def public_key_pem(self, kid):
-        """The PEM public key named by a JWT kid (scope:name), or None."""
+        """The PEM public key named by a JWT ``kid`` (scope:name), or None."""
         scope, _, name = (kid or '').partition(':')
         with self.lock:
             cred = self.credentials.get((scope, name))
@@ -452,69 +452,26 @@ class Cluster(volumes.VolumeOperations):
                 'qos_policies': self.list_policies()['policies'],
             }
 
-    # -- persistence -------------------------------------------------------
-
-    def to_dict(self):
-        with self.lock:
-            return {
-                'uuid': self.uuid,
-                'etag': self.etag,
-                'nodes': [records.as_dict(node) for node in self.nodes],
-                'projects': [{
-                    'uuid': project.uuid, 'name': project.name,
-                    'description': project.description,
-                    'volumes': [records.as_dict(vol) for vol in
-                                project.volumes.values()],
-                    'snapshots': [records.as_dict(snap) for snap in
-                                  project.snapshots.values()],
-                } for project in self.projects.values()],
-                'policies': [records.as_dict(p)
-                             for p in self.policies.values()],
-                'credentials': [records.as_dict(cred) for cred in
-                                self.credentials.values()],
-            }
-
-    def load_dict(self, data):
-        """Restore a saved cluster; unfinished transitions complete now."""
+    def restore(self, *, cluster_uuid, etag, node_states, projects, policies,
+                credentials):
+        """Replace the state with saved records (see persistence.load)."""
         with self.lock:
             self.reset()
-            self.uuid = data['uuid']
+            self.uuid = cluster_uuid
             self.subsystem_nqn = ('nqn.2016-01.com.lightbitslabs:uuid:%s'
                                   % self.uuid)
-            self.etag = data.get('etag') or records.new_etag()
-            for node, saved in zip(self.nodes, data.get('nodes', ())):
+            self.etag = etag or records.new_etag()
+            for node, saved in zip(self.nodes, node_states):
                 node.uuid = saved['uuid']
                 node.server_uuid = saved['server_uuid']
                 node.state = saved['state']
-            self.projects = {}
-            nsid = 0
-            for saved in data.get('projects', ()):
-                project = records.Project(uuid=saved['uuid'],
-                                          name=saved['name'],
-                                          description=saved['description'])
-                for vol_data in saved['volumes']:
-                    vol = records.Volume(**vol_data)
-                    if vol.state == 'Deleting':
-                        continue
-                    if vol.state in ('Creating', 'Updating', 'Rollback'):
-                        vol.state = 'Available'
-                        vol.protection_state = 'FullyProtected'
-                    project.volumes[vol.uuid] = vol
-                    nsid = max(nsid, vol.nsid)
-                for snap_data in saved['snapshots']:
-                    snap = records.Snapshot(**snap_data)
-                    if snap.state == 'Deleting':
-                        continue
-                    if snap.state == 'Creating':
-                        snap.state = 'Available'
-                    project.snapshots[snap.uuid] = snap
-                    nsid = max(nsid, snap.nsid)
-                self.projects[project.name] = project
+            self.projects = {project.name: project for project in projects}
             if DEFAULT_PROJECT not in self.projects:
                 self._add_project(DEFAULT_PROJECT, 'the default project')
-            self._nsids = itertools.count(nsid + 1)
-            self.policies = {p['uuid']: records.QosPolicy(**p)
-                             for p in data.get('policies', ())}
-            for saved in data.get('credentials', ()):
-                cred = records.Credential(**saved)
+            nsids = [rec.nsid for project in projects
+                     for rec in itertools.chain(project.volumes.values(),
+                                                project.snapshots.values())]
+            self._nsids = itertools.count(max(nsids, default=0) + 1)
+            self.policies = {policy.uuid: policy for policy in policies}
+            for cred in credentials:
                 self.credentials.setdefault((cred.scope, cred.id), cred)

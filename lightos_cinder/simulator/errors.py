@@ -53,7 +53,7 @@ def grpc_code(status):
 
 
 def error_body(status, message, code=None):
-    """Return the JSON error body the gateway sends with status."""
+    """Return the JSON error body the gateway sends with ``status``."""
     if code is None:
         code = grpc_code(status)
     return {'error': message, 'code': code, 'message': message}

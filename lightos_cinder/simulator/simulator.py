@@ -25,6 +25,7 @@ from lightos_cinder.simulator import app as app_mod
 from lightos_cinder.simulator import auth
 from lightos_cinder.simulator import cluster as cluster_mod
 from lightos_cinder.simulator import faults as faults_mod
+from lightos_cinder.simulator import persistence
 from lightos_cinder.simulator import scheduler as scheduler_mod
 from lightos_cinder.simulator import server as server_mod
 from lightos_cinder.simulator import tls
@@ -136,7 +137,7 @@ class Simulator:
             deleting_visible_by_name=self._deleting_visible_by_name,
             node_capacity=self._node_capacity)
         if saved.get('cluster'):
-            self.cluster.load_dict(saved['cluster'])
+            persistence.load(self.cluster, saved['cluster'])
         application = app_mod.App(
             self.cluster,
             auth.Authenticator(self.cluster.public_key_pem)
@@ -379,7 +380,7 @@ class Simulator:
             return json.load(handle)
 
     def _save_state(self):
-        data = {'cluster': self.cluster.to_dict(),
+        data = {'cluster': persistence.dump(self.cluster),
                 'keys': self._keyring.export()}
         if self._tls_files:
             data['ca'] = {'cert': self._tls_files.ca_cert_pem,

@@ -64,7 +64,7 @@ def _page(records_, query, name_key):
 
 
 class VolumeOperations:
-    """Volume and snapshot API of cluster.Cluster (a mixin)."""
+    """Volume and snapshot API of ``cluster.Cluster`` (a mixin)."""
 
     # -- helpers -----------------------------------------------------------
 

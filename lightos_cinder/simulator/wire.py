@@ -139,7 +139,7 @@ def read_compression(body, key='compression'):
 
 
 def read_values(body, key):
-    """Return the values list of an ACL object, None when absent."""
+    """Return the ``values`` list of an ACL object, None when absent."""
     container = body.get(key)
     if container is None:
         return None
