@@ -24,6 +24,8 @@ state_path = %(workdir)s
 transport_url = fake:/
 log_file = %(log_file)s
 debug = True
+# Report a driver that cannot start at once instead of retrying it.
+reinit_driver_count = 0
 
 [database]
 connection = sqlite:///%(database)s
@@ -38,8 +40,6 @@ backend_url = file://%(locks)s
 driver = noop
 
 """
-
-_SECRET_OPTIONS = ('lightos_jwt',)
 
 
 def write(workdir, host, backend, backend_section):
@@ -65,15 +65,4 @@ def set_option(section, name, value):
     lines = [line for line in section.splitlines()
              if line.partition('=')[0].strip() != name]
     lines.insert(1, '%s = %s' % (name, value))
-    return '\n'.join(lines) + '\n'
-
-
-def masked(section):
-    """The section for display, secret option values replaced."""
-    lines = []
-    for line in section.splitlines():
-        name = line.partition('=')[0].strip()
-        if name in _SECRET_OPTIONS:
-            line = '%s = ***' % name
-        lines.append(line)
     return '\n'.join(lines) + '\n'

@@ -75,12 +75,14 @@ def _start_simulator(args, out):
 
 def _start_cinder(sim, args, out):
     out.section('Cinder (API, scheduler and volume services in-process)')
-    section = cinderconf.set_option(sim.cinder_conf(BACKEND), 'volume_driver',
-                                    VOLUME_DRIVER)
+    # The token stays in the simulator's token file (lightos_jwt_file), so
+    # the section can be shown as it is.
+    section = cinderconf.set_option(sim.cinder_conf(BACKEND, jwt='file'),
+                                    'volume_driver', VOLUME_DRIVER)
     conf_path, log_file = cinderconf.write(args.workdir, HOST, BACKEND,
                                            section)
     out.say('    %s, backend section:' % conf_path)
-    out.block(cinderconf.masked(section), indent='      ')
+    out.block(section, indent='      ')
     cinder = harness.Cinder(conf_path, BACKEND, HOST)
     with out.step('migrate the database, start the services') as step:
         cinder.start()
@@ -112,7 +114,18 @@ def _check_leftovers(cinder, cluster, sim, out):
         cinder.admin_context(), [t.project for t in story_mod.TENANTS]) +
         leftovers.cluster_leftovers(cluster, sim.state()))
     out.block(report.format_leftovers(found), indent='  ')
+    _show_traffic(sim, out)
     return [item for item in found if item.count]
+
+
+def _show_traffic(sim, out):
+    counters = sim.counters()
+    nodes = ', '.join('%s %d (%d)' % (address, node['requests'],
+                                      node['connections'])
+                      for address, node in sorted(counters['nodes'].items()))
+    out.say()
+    out.say('  API requests per node (connections), driver and demo: %s; '
+            '%d writes' % (nodes, counters['writes']))
 
 
 def _keep_running(sim, conf_path, out):

@@ -233,10 +233,15 @@ class Story(object):
             volume = self._volume(label)
             self._expect(volume, 'in-use', 'volume %s' % label)
             info = attachment.connection_info
+            # The attachment keeps the driver's connection data flattened.
+            targets = info.get('lightos_nodes') or {}
             found = self._cluster_volume(volume, self._project_of(volume))
-            step.result = 'in-use, %s connection; cluster ACL %s' % (
-                info.get('driver_volume_type'),
-                ','.join(self._cluster.acl_labels(found)) or 'ALLOW_NONE')
+            step.result = ('in-use, %s connection via %d discovery target%s;'
+                           ' cluster ACL %s' % (
+                               info.get('driver_volume_type'), len(targets),
+                               '' if len(targets) == 1 else 's',
+                               ','.join(self._cluster.acl_labels(found)) or
+                               'ALLOW_NONE'))
         self._attachments[(label, host.name)] = attachment.id
 
     @staticmethod

@@ -43,19 +43,29 @@ EXPECTED_ROWS = 9
 
 
 def _section(stdout, title):
-    """The lines of the output section headed ``== title``."""
+    """The non-blank lines of the output section headed ``== title``."""
+    return [line for line in _section_lines(stdout, title) if line.strip()]
+
+
+def _section_lines(stdout, title):
     lines = stdout.splitlines()
     start = lines.index('== %s' % title) + 1
     end = next((i for i in range(start, len(lines))
                 if lines[i].startswith('== ')), len(lines))
-    return [line for line in lines[start:end] if line.strip()]
+    return lines[start:end]
 
 
-def _table_rows(section):
-    """Rows of the first table in a section (after its ``---`` rule)."""
-    rule = next(i for i, line in enumerate(section)
+def _table_rows(stdout, title):
+    """Rows of a section's table: from its ``---`` rule to a blank line."""
+    lines = _section_lines(stdout, title)
+    rule = next(i for i, line in enumerate(lines)
                 if line.strip().startswith('---'))
-    return [line for line in section[rule + 1:] if line.startswith('  ')]
+    rows = []
+    for line in lines[rule + 1:]:
+        if not line.strip():
+            break
+        rows.append(line)
+    return rows
 
 
 def _secret(workdir):
@@ -80,7 +90,7 @@ def test_demo_exits_zero_with_nothing_left_behind(demo_run):
     assert 'FAILED' not in result.stdout
     assert ('Nothing left behind: Cinder and the cluster are empty again.'
             in result.stdout)
-    rows = _table_rows(_section(result.stdout, 'Leftovers'))
+    rows = _table_rows(result.stdout, 'Leftovers')
     # Cinder: volumes, snapshots, attachments, types, quota of 2 tenants;
     # cluster: API volumes, API snapshots, simulator records per tenant.
     assert len(rows) == 12
@@ -90,8 +100,7 @@ def test_demo_exits_zero_with_nothing_left_behind(demo_run):
 
 def test_demo_views_agree_at_the_peak(demo_run):
     _, result = demo_run
-    rows = _table_rows(
-        _section(result.stdout, "Cinder's view and the cluster's view"))
+    rows = _table_rows(result.stdout, "Cinder's view and the cluster's view")
     assert len(rows) == EXPECTED_ROWS, rows
     assert all(row.rstrip().endswith('| ok') for row in rows), rows
     gold = [row for row in rows
