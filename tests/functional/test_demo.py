@@ -149,6 +149,7 @@ def test_keep_leaves_the_simulator_serving(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     watchdog = threading.Timer(TIMEOUT, proc.kill)
+    watchdog.daemon = True
     watchdog.start()
     try:
         lines = []
