@@ -23,6 +23,7 @@ from cinder import exception as cinder_exception
 
 from lightos_cinder import client as client_mod
 from lightos_cinder import credentials
+from lightos_cinder.demo import cast
 from lightos_cinder.demo import cinderconf
 from lightos_cinder.demo import clusterview
 from lightos_cinder.demo import harness
@@ -67,9 +68,9 @@ def _start_simulator(args, out):
     if args.delay_ms:
         out.say('    state transitions take %d ms' % args.delay_ms)
     with out.step('create the Lightbits projects') as step:
-        for tenant in story_mod.TENANTS:
+        for tenant in cast.TENANTS:
             sim.create_project(tenant.project)
-        step.result = ', '.join(t.project for t in story_mod.TENANTS)
+        step.result = ', '.join(t.project for t in cast.TENANTS)
     return sim
 
 
@@ -111,7 +112,7 @@ def _tell(story, out):
 def _check_leftovers(cinder, cluster, sim, out):
     out.section('Leftovers')
     found = (leftovers.cinder_leftovers(
-        cinder.admin_context(), [t.project for t in story_mod.TENANTS]) +
+        cinder.admin_context(), [t.project for t in cast.TENANTS]) +
         leftovers.cluster_leftovers(cluster, sim.state()))
     out.block(report.format_leftovers(found), indent='  ')
     _show_traffic(sim, out)
@@ -154,8 +155,8 @@ def run(args, out=None):
     try:
         cinder, conf_path, log_file = _start_cinder(sim, args, out)
         cluster = clusterview.ClusterView(
-            _cluster_client(sim), [t.project for t in story_mod.TENANTS],
-            {h.nqn: h.name for h in story_mod.COMPUTE_HOSTS})
+            _cluster_client(sim), [t.project for t in cast.TENANTS],
+            {h.nqn: h.name for h in cast.COMPUTE_HOSTS})
         story = story_mod.Story(cinder, cluster, out, BACKEND, log_file)
         differing = _tell(story, out)
         left = _check_leftovers(cinder, cluster, sim, out)

@@ -14,8 +14,6 @@
 
 """The multi-tenancy story, told through cinder-api's volume API."""
 
-import dataclasses
-
 from cinder import exception as cinder_exception
 from cinder import objects
 from cinder.objects import fields
@@ -23,76 +21,11 @@ from cinder.policies import attachments as attachment_policy
 from cinder.volume import volume_types
 from oslo_utils import strutils
 
+from lightos_cinder.demo import cast
 from lightos_cinder.demo import progress as progress_mod
 from lightos_cinder.demo import report
 
 GIB = report.GIB
-
-
-@dataclasses.dataclass(frozen=True)
-class Tier(object):
-    """A service level, offered to each tenant as a private volume type."""
-
-    name: str
-    replicas: int
-    compression: bool
-    multiattach: bool = False
-
-    def type_name(self, project):
-        return '%s-%s' % (project, self.name)
-
-    def extra_specs(self, backend_name, project):
-        specs = {
-            'volume_backend_name': backend_name,
-            'lightos:num_replicas': str(self.replicas),
-            'compression': '<is> %s' % self.compression,
-            'lightos:project_name': project,
-        }
-        if self.multiattach:
-            specs['multiattach'] = '<is> True'
-        return specs
-
-
-@dataclasses.dataclass(frozen=True)
-class Tenant(object):
-    """A Cinder project; its Lightbits project has the same name."""
-
-    project: str
-    user: str
-
-
-@dataclasses.dataclass(frozen=True)
-class ComputeHost(object):
-    """A nova-compute host, known to Cinder by its os-brick connector."""
-
-    name: str
-    ip: str
-    nqn: str
-
-    def connector(self):
-        # What os-brick's get_connector_properties reports on a host with
-        # the NVMe/TCP initiator and the Lightbits discovery client running.
-        return {
-            'platform': 'x86_64', 'os_type': 'linux', 'multipath': False,
-            'host': self.name, 'ip': self.ip, 'host_ips': [self.ip],
-            'nqn': self.nqn, 'found_dsc': 'found', 'do_local_attach': False,
-        }
-
-
-TIERS = (Tier('gold', 3, True, multiattach=True),
-         Tier('silver', 2, True),
-         Tier('bronze', 1, False))
-TENANTS = (Tenant('tenant-a', 'alice'), Tenant('tenant-b', 'bob'))
-COMPUTE_HOSTS = (
-    ComputeHost('compute-1', '127.0.1.1',
-                'nqn.2014-08.org.nvmexpress:uuid:'
-                '5a1e0c1e-0000-4000-8000-000000000001'),
-    ComputeHost('compute-2', '127.0.1.2',
-                'nqn.2014-08.org.nvmexpress:uuid:'
-                '5a1e0c1e-0000-4000-8000-000000000002'),
-)
-# The nova server whose volume follows it from compute-1 to compute-2.
-SERVER_UUID = '3f0c7d52-6a0e-4c4b-9d0e-5e2b7a1c9f10'
 
 
 def _spec_bool(value):
@@ -124,7 +57,7 @@ class Story(object):
     # Contexts -------------------------------------------------------------
 
     def _tenant(self, project):
-        return next(t for t in TENANTS if t.project == project)
+        return next(t for t in cast.TENANTS if t.project == project)
 
     def _user(self, project):
         return self._cinder.user_context(project, self._tenant(project).user)
@@ -178,8 +111,8 @@ class Story(object):
         self._progress.section('Volume types (private, one set per tenant)')
         admin = self._cinder.admin_context()
         rows = []
-        for tenant in TENANTS:
-            for tier in TIERS:
+        for tenant in cast.TENANTS:
+            for tier in cast.TIERS:
                 name = tier.type_name(tenant.project)
                 created = volume_types.create(
                     admin, name,
@@ -215,8 +148,8 @@ class Story(object):
 
     def create_volumes(self):
         self._progress.section('Create one volume per tier and tenant')
-        for tenant in TENANTS:
-            for tier in TIERS:
+        for tenant in cast.TENANTS:
+            for tier in cast.TIERS:
                 self._create(tenant.project, '%s-1' % tier.name, 1,
                              tier.type_name(tenant.project))
 
@@ -224,10 +157,10 @@ class Story(object):
         project = label.partition('/')[0]
         nova = self._nova(project)
         with self._progress.step('%s: attach %s to server %s on %s' % (
-                project, label.partition('/')[2], SERVER_UUID[:8],
+                project, label.partition('/')[2], cast.SERVER_UUID[:8],
                 host.name)) as step:
             attachment = self._api.attachment_create(
-                nova, self._volume(label), SERVER_UUID,
+                nova, self._volume(label), cast.SERVER_UUID,
                 connector=host.connector())
             self._complete(nova, attachment)
             volume = self._volume(label)
@@ -277,7 +210,7 @@ class Story(object):
         self._progress.section(
             'Multi-attach: a server live-migrates from compute-1 to '
             'compute-2')
-        first, second = COMPUTE_HOSTS
+        first, second = cast.COMPUTE_HOSTS
         self._attach('tenant-a/gold-1', first)
         self._attach('tenant-a/gold-1', second)
 
@@ -360,7 +293,7 @@ class Story(object):
     def detach(self):
         self._progress.section('Detach: the migration completes, then the '
                                'server lets go')
-        first, second = COMPUTE_HOSTS
+        first, second = cast.COMPUTE_HOSTS
         self._detach('tenant-a/gold-1', first)
         self._detach('tenant-a/gold-1', second)
 

@@ -22,6 +22,7 @@ import stat
 import pytest
 
 from lightos_cinder.cmd import main
+from lightos_cinder.demo import cast
 from lightos_cinder.demo import cinderconf
 from lightos_cinder.demo import progress
 from lightos_cinder.demo import report
@@ -146,3 +147,29 @@ def test_demo_command_does_not_import_cinder_to_parse():
     names = set(vars(cli))
     assert 'cinder' not in names and 'runner' not in names
     assert isinstance(main.build_parser(), argparse.ArgumentParser)
+
+
+def test_tiers_become_extra_specs():
+    gold, silver, bronze = cast.TIERS
+    assert gold.extra_specs('lightos', 'tenant-a') == {
+        'volume_backend_name': 'lightos',
+        'lightos:num_replicas': '3',
+        'compression': '<is> True',
+        'lightos:project_name': 'tenant-a',
+        'multiattach': '<is> True'}
+    assert bronze.extra_specs('lb', 'tenant-b') == {
+        'volume_backend_name': 'lb',
+        'lightos:num_replicas': '1',
+        'compression': '<is> False',
+        'lightos:project_name': 'tenant-b'}
+    assert silver.type_name('tenant-b') == 'tenant-b-silver'
+
+
+def test_compute_hosts_look_like_os_brick_connectors():
+    for host in cast.COMPUTE_HOSTS:
+        connector = host.connector()
+        assert connector['host'] == host.name
+        assert connector['nqn'].startswith('nqn.2014-08.org.nvmexpress:')
+        assert connector['host_ips'] == [host.ip]
+        assert host.ip.startswith('127.')
+    assert len({h.nqn for h in cast.COMPUTE_HOSTS}) == 2
