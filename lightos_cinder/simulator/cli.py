@@ -18,6 +18,7 @@ import signal
 import sys
 import threading
 
+from lightos_cinder.simulator import discovery
 from lightos_cinder.simulator import simulator as simulator_mod
 
 
@@ -59,6 +60,23 @@ def register(subparsers):
     parser.add_argument('--state-file', default=None,
                         help='keep the cluster state in this JSON file so '
                              'that it survives a restart')
+    parser.add_argument('--data-dir', default=None,
+                        help='keep the data of every volume and snapshot '
+                             'in a sparse file under this directory '
+                             '(default: metadata only)')
+    parser.add_argument('--discovery-dir', default=None,
+                        help='with --data-dir, also run an emulated '
+                             'discovery-client (root only) that watches '
+                             'this directory (os-brick\'s '
+                             'lightos_discovery_client_dir_path) and '
+                             'exposes attached volumes as block devices')
+    parser.add_argument('--discovery-client-port', type=int,
+                        default=discovery.DEFAULT_PORT,
+                        help='port of the emulated discovery-client on '
+                             '127.0.0.1 (default: %(default)s)')
+    parser.add_argument('--host-ip', action='append', default=[],
+                        help='an address of this host as the IP-ACL '
+                             'checks it (repeat for several)')
     parser.add_argument('--admin-port', type=int, default=0,
                         help='port of the admin endpoint on 127.0.0.1 '
                              '(default: a free port; -1 disables it)')
@@ -81,7 +99,7 @@ def build(args):
         etag_mismatch_status=args.etag_mismatch_status,
         workdir=args.workdir,
         admin_port=None if args.admin_port < 0 else args.admin_port,
-        state_file=args.state_file)
+        state_file=args.state_file, data_dir=args.data_dir)
 
 
 def run(args, out=sys.stdout, stop_event=None):
@@ -95,6 +113,15 @@ def run(args, out=sys.stdout, stop_event=None):
     sim = build(args)
     try:
         sim.start()
+        if args.discovery_dir:
+            if not args.data_dir:
+                raise SystemExit('--discovery-dir needs --data-dir')
+            agent = sim.start_discovery_client(
+                args.discovery_dir, port=args.discovery_client_port,
+                host_ips=args.host_ip)
+            out.write('Discovery-client emulation: http://%s:%d/metrics, '
+                      'watching %s\n' % (agent.address, agent.port,
+                                         args.discovery_dir))
         out.write('LightOS simulator: %d nodes at %s\n' % (
             len(sim.addresses), ', '.join(sim.urls)))
         if sim.admin_url:

@@ -62,6 +62,9 @@ class Cluster(volumes.VolumeOperations):
         self.deleting_visible_by_name = deleting_visible_by_name
         self.node_capacity = node_capacity
         self.on_change = on_change
+        # A dataplane.DataStore when volumes keep data (set after start-up
+        # so that restoring a saved cluster keeps its files).
+        self.data_store = None
         self.api_port = api_port
         self.uuid = str(uuidlib.uuid4())
         self.name = 'lightos-simulator'
@@ -86,6 +89,8 @@ class Cluster(volumes.VolumeOperations):
         with self.lock:
             self._epoch += 1
             self.scheduler.clear()
+            if self.data_store is not None:
+                self.data_store.reset()
             self.projects = {}
             self._add_project(DEFAULT_PROJECT, 'the default project')
             self.policies = {}

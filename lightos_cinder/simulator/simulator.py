@@ -24,6 +24,8 @@ import threading
 from lightos_cinder.simulator import app as app_mod
 from lightos_cinder.simulator import auth
 from lightos_cinder.simulator import cluster as cluster_mod
+from lightos_cinder.simulator import dataplane
+from lightos_cinder.simulator import discovery
 from lightos_cinder.simulator import faults as faults_mod
 from lightos_cinder.simulator import persistence
 from lightos_cinder.simulator import scheduler as scheduler_mod
@@ -53,14 +55,16 @@ class Simulator:
     Each node listens on its own loopback address, all on one port, like a
     production cluster where ``lightos_api_address`` lists node IPs and
     ``lightos_api_port`` is one port. Delays are in milliseconds; 0 makes a
-    transition complete before the request that started it returns.
+    transition complete before the request that started it returns. With
+    ``data_dir`` every volume and snapshot keeps its data in a sparse file
+    there (see dataplane.py), which start_discovery_client() can expose.
     """
 
     def __init__(self, nodes=3, ips=None, port=0, tls=True, auth=True,
                  create_delay_ms=0, update_delay_ms=0, delete_delay_ms=0,
                  etag_mismatch_status=412, workdir=None, *, admin_port=None,
                  state_file=None, deleting_visible_by_name=False,
-                 node_capacity=cluster_mod.NODE_CAPACITY):
+                 node_capacity=cluster_mod.NODE_CAPACITY, data_dir=None):
         self._ips = list(ips) if ips else default_ips(nodes)
         if not self._ips:
             raise ValueError('a cluster needs at least one node')
@@ -77,6 +81,9 @@ class Simulator:
         self._state_file = state_file
         self._deleting_visible_by_name = deleting_visible_by_name
         self._node_capacity = node_capacity
+        self._data_dir = data_dir
+        self.data_store = None
+        self._discovery_clients = []
         self._lock = threading.RLock()
         self._started = False
         self._workdir = None
@@ -138,6 +145,8 @@ class Simulator:
             node_capacity=self._node_capacity)
         if saved.get('cluster'):
             persistence.load(self.cluster, saved['cluster'])
+        if self._data_dir:
+            self._attach_data_store()
         application = app_mod.App(
             self.cluster,
             auth.Authenticator(self.cluster.public_key_pem)
@@ -157,6 +166,18 @@ class Simulator:
             from lightos_cinder.simulator import admin
             self._admin = admin.AdminServer(self, port=self._admin_port)
             self._admin.start()
+
+    def _attach_data_store(self):
+        store = dataplane.DataStore(self._data_dir)
+        with self.cluster.lock:
+            projects = self.cluster.projects.values()
+            store.adopt(
+                {vol.uuid: vol.size for project in projects
+                 for vol in project.volumes.values()},
+                {snap.uuid: snap.size for project in projects
+                 for snap in project.snapshots.values()})
+            self.cluster.data_store = store
+        self.data_store = store
 
     def _bind_servers(self):
         context = tls.server_context(self._tls_files) if self._tls else None
@@ -187,6 +208,8 @@ class Simulator:
             self._started = False
 
     def _stop(self):
+        while self._discovery_clients:
+            self._discovery_clients.pop().stop()
         if self._admin is not None:
             self._admin.stop()
             self._admin = None
@@ -207,6 +230,29 @@ class Simulator:
         """Drop all cluster state and counters; servers and keys stay."""
         self.cluster.reset()
         self._counters.reset()
+
+    def start_discovery_client(self, discovery_dir, **kwargs):
+        """Start an emulated discovery-client (root only) for one host.
+
+        It exposes attached volumes as block devices that os-brick's LightOS
+        connector finds; see discovery.DiscoveryClient for ``kwargs``. It
+        stops (and removes every device it made) with the simulator.
+        """
+        if self.data_store is None:
+            raise ValueError('the discovery-client needs a simulator that '
+                             'keeps data: pass data_dir')
+        agent = discovery.DiscoveryClient(self.cluster, self.data_store,
+                                          discovery_dir, **kwargs)
+        agent.start()
+        with self._lock:
+            self._discovery_clients.append(agent)
+        return agent
+
+    def stop_discovery_client(self, agent):
+        with self._lock:
+            if agent in self._discovery_clients:
+                self._discovery_clients.remove(agent)
+        agent.stop()
 
     # -- where it listens --------------------------------------------------
 

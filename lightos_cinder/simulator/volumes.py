@@ -121,6 +121,11 @@ class VolumeOperations:
         return [nodes[(start + i) % len(nodes)].uuid
                 for i in range(replicas)]
 
+    def _data(self, action, *args):
+        """Drive the data files when the simulator keeps data."""
+        if self.data_store is not None:
+            getattr(self.data_store, action)(*args)
+
     def _check_replicas(self, replicas):
         if replicas is None:
             raise errors.bad_request('replicaCount is mandatory')
@@ -183,6 +188,8 @@ class VolumeOperations:
                 qos_policy_uuid=policy.uuid if policy else '',
                 qos_policy_name=policy.name if policy else '',
                 labels=labels)
+            self._data('create_volume', vol.uuid, size,
+                       source.uuid if source else None)
             project.volumes[vol.uuid] = vol
             answer = vol.to_json()
             failed = self._take_failure('volume')
@@ -271,10 +278,14 @@ class VolumeOperations:
             if taken:
                 raise errors.conflict(
                     'A volume with the provided name already exists')
+            if size is not None and size != vol.size:
+                self._data('resize_volume', vol.uuid, size)
             if acl is not None:
                 vol.acl = acl
             if ip_acl is not None:
                 vol.ip_acl = ip_acl
+            if acl is not None or ip_acl is not None:
+                self._data('access_changed', vol.uuid)
             if size is not None:
                 vol.size = size
             if compression is not None:
@@ -315,6 +326,7 @@ class VolumeOperations:
                 raise errors.bad_request(
                     'snapshot %s was not taken of volume %s'
                     % (snap.name, vol.name))
+            self._data('rollback_volume', vol.uuid, snap.uuid)
             vol.size = snap.size
             self._start_update(vol, 'Rollback')
             return {}
@@ -325,6 +337,7 @@ class VolumeOperations:
             self._check_changeable(vol, 'deletion')
             self._check_etag(vol, if_match)
             project = self.project(project_name)
+            self._data('delete_volume', vol.uuid)
             vol.state = 'Deleting'
             vol.etag = records.new_etag()
 
@@ -397,6 +410,7 @@ class VolumeOperations:
                 node_list=list(vol.node_list), nsid=next(self._nsids),
                 description=description, sector_size=vol.sector_size,
                 retention_time=retention)
+            self._data('create_snapshot', snap.uuid, vol.uuid)
             project.snapshots[snap.uuid] = snap
             answer = snap.to_json()
             failed = self._take_failure('snapshot')
@@ -453,6 +467,7 @@ class VolumeOperations:
                 raise errors.failed_precondition(
                     'snapshot state %s does not allow deletion' % snap.state)
             self._check_etag(snap, if_match)
+            self._data('delete_snapshot', snap.uuid)
             snap.state = 'Deleting'
             snap.etag = records.new_etag()
 
