@@ -14,6 +14,8 @@
 
 """Volume and snapshot lifecycle on the cluster, for the Cinder driver."""
 
+import dataclasses
+
 from cinder import exception as cinder_exception
 from oslo_log import log as logging
 from oslo_utils import excutils
@@ -23,6 +25,7 @@ from lightos_cinder import acl
 from lightos_cinder import exception
 from lightos_cinder import models
 from lightos_cinder import naming
+from lightos_cinder import qos
 from lightos_cinder import specs
 from lightos_cinder import steps as steps_module
 
@@ -51,9 +54,25 @@ class VolumeAdapter(object):
     # Lookups
 
     def spec_of(self, volume):
-        """Validated VolumeSpec of a volume (no request is sent)."""
-        return specs.from_config(self._conf, specs.extra_specs_of(volume),
+        """Validated VolumeSpec of a volume.
+
+        No request is sent unless the type's QoS specs give limits, which
+        are matched against the cluster's QoS policies.
+        """
+        spec = specs.from_config(self._conf, specs.extra_specs_of(volume),
                                  self._cluster.max_replicas)
+        with self._translated('list the QoS policies', volume_id=volume.id):
+            wanted = qos.requested_policy(qos.qos_specs_of(volume),
+                                          self._client.list_qos_policies)
+        if wanted and spec.qos_policy_uuid and wanted != spec.qos_policy_uuid:
+            raise cinder_exception.InvalidVolumeType(
+                reason='the type of Cinder volume %s names QoS policy %s in '
+                       '%s and policy %s in its QoS specs; keep one' % (
+                           volume.id, spec.qos_policy_uuid, specs.QOS_POLICY,
+                           wanted))
+        if wanted:
+            spec = dataclasses.replace(spec, qos_policy_uuid=wanted)
+        return spec
 
     def lookup(self, volume):
         """Return ``(location, LightOS volume or None)`` for a Cinder volume.
@@ -93,11 +112,24 @@ class VolumeAdapter(object):
                 volume_id=volume.id)
         return location, found
 
-    def _find_snapshot(self, snapshot, project):
+    def find_snapshot(self, snapshot, project):
+        """The LightOS snapshot of a Cinder snapshot, or None.
+
+        A managed snapshot keeps its own name and is found by the UUID in
+        its provider_id; the others by name.
+        """
+        location = naming.parse_provider_id(snapshot.get('provider_id'))
         name = naming.snapshot_name(snapshot)
         with self._translated('look up the snapshot', snapshot_id=snapshot.id,
                               project=project, name=name):
-            found = self._client.find_snapshot(project, name)
+            if location is not None and location.uuid:
+                try:
+                    found = self._client.get_snapshot(location.project,
+                                                      location.uuid)
+                except exception.NotFound:
+                    found = None
+            else:
+                found = self._client.find_snapshot(project, name)
         if found is None or found.state is models.SnapshotState.DELETING:
             return None
         return found
@@ -221,7 +253,7 @@ class VolumeAdapter(object):
         source_project = naming.location_of(snapshot.volume).project
         self._same_project(volume, spec, source_project,
                            'snapshot %s' % snapshot.id)
-        found = self._find_snapshot(snapshot, source_project)
+        found = self.find_snapshot(snapshot, source_project)
         if found is None:
             raise cinder_exception.SnapshotNotFound(
                 message='Cinder snapshot %s has no LightOS snapshot %s in '
@@ -369,7 +401,7 @@ class VolumeAdapter(object):
 
     def delete_snapshot(self, snapshot):
         project = naming.location_of(snapshot.volume).project
-        found = self._find_snapshot(snapshot, project)
+        found = self.find_snapshot(snapshot, project)
         name = naming.snapshot_name(snapshot)
         if found is None:
             LOG.info('Cinder snapshot %(id)s has no LightOS snapshot %(name)s '
@@ -379,38 +411,3 @@ class VolumeAdapter(object):
         with self._translated('delete the snapshot', snapshot_id=snapshot.id,
                               project=project, uuid=found.uuid, name=name):
             self.steps.delete_snapshot(project, found.uuid, name)
-
-    # Retype
-
-    def retype(self, volume, diff):
-        """Change the QoS policy in place; anything else needs migration."""
-        diff = diff or {}
-        if (specs.changed_specs(diff.get('qos_specs')) or
-                specs.changed_specs(diff.get('encryption'))):
-            return False
-        changed = specs.changed_specs(diff.get('extra_specs'))
-        if not changed:
-            return True
-        if set(changed) - {specs.QOS_POLICY}:
-            LOG.debug('Cinder volume %s needs migration to change %s.',
-                      volume.id, sorted(set(changed) - {specs.QOS_POLICY}))
-            return False
-        policy = specs.parse_qos_policy(changed[specs.QOS_POLICY][1])
-        if policy is None:
-            # Falling back to the project's default policy cannot be
-            # expressed by a volume update.
-            return False
-        location, found = self.require(volume)
-
-        def change(current):
-            if current.qos_policy_uuid.lower() == policy:
-                return None
-            return {'qos_policy_uuid': policy}
-        with self._translated('set QoS policy %s' % policy,
-                              volume_id=volume.id, project=location.project,
-                              uuid=found.uuid):
-            self.steps.update_volume(
-                location.project, found.uuid, change,
-                'QoS policy %s on %s' % (policy, steps_module.describe(
-                    location.project, found.uuid)))
-        return True

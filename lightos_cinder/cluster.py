@@ -129,6 +129,8 @@ class Cluster(object):
         self._targets_read_at = None
         self._nodes_forbidden = False
         self._stats_forbidden = False
+        # Projects with a token of their own (lightos_project_jwt*).
+        self.token_projects = ()
 
     # Identity
 
@@ -221,6 +223,21 @@ class Cluster(object):
             self._targets = targets
             self._targets_read_at = now
             return dict(targets)
+
+    # Projects
+
+    def projects(self):
+        """Names of the projects whose volumes this backend may list.
+
+        Every project of the cluster when the token may list them, else
+        ``default`` and the projects that have a token of their own.
+        """
+        try:
+            with self._translator.translated('list the projects'):
+                listed = self._client.list_projects()
+        except cinder_exception.NotAuthorized:
+            return sorted({specs.DEFAULT_PROJECT} | set(self.token_projects))
+        return sorted({project.name for project in listed})
 
     # Capacity
 

@@ -26,8 +26,11 @@ from lightos_cinder import client as client_module
 from lightos_cinder import cluster as cluster_module
 from lightos_cinder import credentials
 from lightos_cinder import exception
+from lightos_cinder import manage
 from lightos_cinder import naming
 from lightos_cinder import options
+from lightos_cinder import retype as retype_module
+from lightos_cinder import revert
 from lightos_cinder import specs
 from lightos_cinder import translate
 from lightos_cinder import transport as transport_module
@@ -64,6 +67,9 @@ class LightOSVolumeDriver(driver.VolumeDriver):
         self._cluster = None
         self._adapter = None
         self._access = None
+        self._manage = None
+        self._retype = None
+        self._revert = None
         self._stats = {}
 
     @classmethod
@@ -96,6 +102,12 @@ class LightOSVolumeDriver(driver.VolumeDriver):
                                               self._cluster, translator)
         self._access = access.AccessManager(conf, self._cluster,
                                             self._adapter, translator)
+        self._manage = manage.ManageManager(conf, self._client, self._adapter,
+                                            translator, self._known_projects)
+        self._retype = retype_module.RetypeManager(
+            conf, self._client, self._adapter, self._cluster, translator)
+        self._revert = revert.Reverter(self._client, self._adapter,
+                                       translator)
         self._cluster.setup()
 
     def check_for_setup_error(self):
@@ -126,7 +138,13 @@ class LightOSVolumeDriver(driver.VolumeDriver):
         return self._adapter.extend_volume(volume, new_size)
 
     def retype(self, context, volume, new_type, diff, host):
-        return self._adapter.retype(volume, diff)
+        return self._retype.retype(volume, diff)
+
+    def migrate_volume(self, context, volume, host):
+        return self._retype.migrate_volume(volume, host)
+
+    def revert_to_snapshot(self, context, volume, snapshot):
+        self._revert.revert_to_snapshot(volume, snapshot)
 
     def create_snapshot(self, snapshot):
         return self._adapter.create_snapshot(snapshot)
@@ -155,6 +173,40 @@ class LightOSVolumeDriver(driver.VolumeDriver):
             updates.append({'id': volume.id,
                             'provider_id': location.provider_id})
         return updates, None
+
+    # Manage and unmanage
+
+    def manage_existing(self, volume, existing_ref):
+        return self._manage.manage_existing(volume, existing_ref)
+
+    def manage_existing_get_size(self, volume, existing_ref):
+        return self._manage.manage_existing_get_size(volume, existing_ref)
+
+    def unmanage(self, volume):
+        return self._manage.unmanage(volume)
+
+    def get_manageable_volumes(self, cinder_volumes, marker, limit, offset,
+                               sort_keys, sort_dirs):
+        return self._manage.get_manageable_volumes(
+            cinder_volumes, marker, limit, offset, sort_keys, sort_dirs)
+
+    def manage_existing_snapshot(self, snapshot, existing_ref):
+        return self._manage.manage_existing_snapshot(snapshot, existing_ref)
+
+    def manage_existing_snapshot_get_size(self, snapshot, existing_ref):
+        return self._manage.manage_existing_snapshot_get_size(
+            snapshot, existing_ref)
+
+    def unmanage_snapshot(self, snapshot):
+        return self._manage.unmanage_snapshot(snapshot)
+
+    def get_manageable_snapshots(self, cinder_snapshots, marker, limit,
+                                 offset, sort_keys, sort_dirs):
+        return self._manage.get_manageable_snapshots(
+            cinder_snapshots, marker, limit, offset, sort_keys, sort_dirs)
+
+    def _known_projects(self):
+        return self._cluster.projects()
 
     # Exports: access is granted per host in initialize_connection.
 
@@ -203,6 +255,8 @@ class LightOSVolumeDriver(driver.VolumeDriver):
             'total_capacity_gb': 'unknown',
             'free_capacity_gb': 'unknown',
         }
+        if self._retype is not None:
+            stats['location_info'] = self._retype.location_info
         if self._cluster is not None:
             try:
                 stats.update(self._cluster.capacity())

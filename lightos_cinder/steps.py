@@ -27,8 +27,9 @@ SnapshotState = models.SnapshotState
 
 # Migrating means a replica moves between nodes; the volume serves I/O.
 _USABLE = (VolumeState.AVAILABLE, VolumeState.MIGRATING)
+# Rollback is the transient state of a revert to a snapshot.
 _VOLUME_BUSY = (VolumeState.CREATING, VolumeState.UPDATING,
-                VolumeState.UNKNOWN)
+                VolumeState.ROLLBACK, VolumeState.UNKNOWN)
 _SNAPSHOT_BUSY = (SnapshotState.CREATING, SnapshotState.UNKNOWN)
 
 # Answers to a conditional PUT that mean "someone else changed the volume
@@ -53,7 +54,8 @@ class Steps(object):
         """waiters.wait_for with this adapter's timeout."""
         return waiters.wait_for(probe, timeout=self.timeout, what=what)
 
-    def _volume_or_not_ready(self, project, uuid, what):
+    def volume_or_not_ready(self, project, uuid, what):
+        """The volume when usable; NotReady while busy; else a failure."""
         volume = self.client.get_volume(project, uuid)
         if volume.state in _USABLE:
             return volume
@@ -65,7 +67,7 @@ class Steps(object):
         """Wait until the volume is Available (or Migrating)."""
         what = '%s to become Available' % describe(project, uuid, name)
         return self.wait(
-            lambda: self._volume_or_not_ready(project, uuid, what), what)
+            lambda: self.volume_or_not_ready(project, uuid, what), what)
 
     def volume_gone(self, project, uuid, name=None):
         """Wait until GET answers 404 for the volume."""
@@ -195,7 +197,7 @@ class Steps(object):
         backoff until ``timeout``. Returns the updated volume record.
         """
         def probe():
-            volume = self._volume_or_not_ready(project, uuid, what)
+            volume = self.volume_or_not_ready(project, uuid, what)
             wanted = change(volume)
             if not wanted:
                 return volume
@@ -205,12 +207,12 @@ class Steps(object):
             except _RETRY_UPDATE as exc:
                 raise exception.NotReady('conflict (%s)' % exc.status)
             except exception.BadRequest:
-                again = self._volume_or_not_ready(project, uuid, what)
+                again = self.volume_or_not_ready(project, uuid, what)
                 if again.etag != volume.etag:
                     raise exception.NotReady('conflict (400)')
                 raise
             # Most updates apply at once: look again before backing off.
-            volume = self._volume_or_not_ready(project, uuid, what)
+            volume = self.volume_or_not_ready(project, uuid, what)
             if not change(volume):
                 return volume
             raise exception.NotReady(volume.state.value)

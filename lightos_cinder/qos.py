@@ -1,0 +1,117 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Cinder QoS specs -> the LightOS QoS policy that enforces them."""
+
+from cinder import exception as cinder_exception
+
+from lightos_cinder import specs
+
+# Consumers whose limits the cluster enforces; 'front-end' limits are
+# applied by the hypervisor and need nothing here.
+BACK_END_CONSUMERS = ('back-end', 'both')
+
+READ_IOPS = 'read_iops_sec'
+WRITE_IOPS = 'write_iops_sec'
+READ_BYTES = 'read_bytes_sec'
+WRITE_BYTES = 'write_bytes_sec'
+
+# LightOS policies express bandwidth in MB/s (10**6 bytes per second).
+MB = 1000 * 1000
+
+_IGNORED = ('consumer',)
+
+
+def _invalid(specs_dict, problem):
+    return cinder_exception.InvalidVolumeType(
+        reason='QoS specs %s %s; the cluster enforces only LightOS QoS '
+               'policies: give the policy UUID as lightos:qos_policy, or '
+               'read_iops_sec and write_iops_sec (or read_bytes_sec and '
+               'write_bytes_sec) equal to the limits of an existing policy '
+               '("lbcli list qos-policies")' % (
+                   sorted(specs_dict.items()), problem))
+
+
+def new_specs(diff_section):
+    """The new QoS specs from a retype diff's ``qos_specs`` section."""
+    return {key: new for key, (_old, new) in (diff_section or {}).items()
+            if new is not None}
+
+
+def qos_specs_of(volume):
+    """The QoS specs (a dict) of a volume's type; {} when it has none."""
+    if not volume.get('volume_type_id'):
+        return {}
+    volume_type = volume.volume_type
+    if volume_type is None or not volume_type.get('qos_specs_id'):
+        return {}
+    qos = volume_type.qos_specs
+    if qos is None:
+        return {}
+    values = dict(qos.specs or {})
+    values['consumer'] = qos.consumer
+    return values
+
+
+def _limit(policy, section, key):
+    value = (policy.limits.get(section) or {}).get(key)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _int(specs_dict, key):
+    try:
+        return int(specs_dict[key])
+    except (TypeError, ValueError):
+        raise _invalid(specs_dict, '%s=%r is not a whole number'
+                       % (key, specs_dict[key])) from None
+
+
+def requested_policy(specs_dict, list_policies):
+    """The policy UUID the QoS specs ask for, or None if they ask nothing.
+
+    ``list_policies`` is called (once) only when limits must be matched to
+    a policy. Raises InvalidVolumeType when no policy matches or the specs
+    use limits LightOS cannot express (``total_*``, ``*_per_gb``).
+    """
+    specs_dict = dict(specs_dict or {})
+    consumer = specs_dict.get('consumer', 'back-end')
+    if consumer not in BACK_END_CONSUMERS:
+        return None
+    keys = set(specs_dict) - set(_IGNORED)
+    if not keys:
+        return None
+    if specs.QOS_POLICY in specs_dict:
+        if keys != {specs.QOS_POLICY}:
+            raise _invalid(specs_dict, 'mix a policy UUID with limits')
+        return specs.parse_qos_policy(specs_dict[specs.QOS_POLICY])
+    if keys == {READ_IOPS, WRITE_IOPS}:
+        section, fields = 'limitIOPS', (('readIOPSLimit', READ_IOPS, 1),
+                                        ('writeIOPSLimit', WRITE_IOPS, 1))
+    elif keys == {READ_BYTES, WRITE_BYTES}:
+        section, fields = 'limitBw', (('readBWLimit', READ_BYTES, MB),
+                                      ('writeBWLimit', WRITE_BYTES, MB))
+    else:
+        raise _invalid(specs_dict, 'use keys LightOS cannot express as a '
+                       'policy')
+    wanted = {limit_key: _int(specs_dict, key) for limit_key, key, _ in
+              fields}
+    for policy in list_policies():
+        if all(_limit(policy, section, limit_key) is not None and
+               _limit(policy, section, limit_key) * unit == wanted[limit_key]
+               for limit_key, _, unit in fields):
+            return policy.uuid.lower()
+    raise _invalid(specs_dict, 'match no LightOS QoS policy')
