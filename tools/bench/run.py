@@ -19,6 +19,7 @@ Usage: ``python tools/bench/run.py [SECTION ...] [options]``, or
 
 Each section is a module in this directory that provides ``DESCRIPTION``,
 ``add_arguments(parser)`` and ``run(args, sim)``; register it in SECTIONS.
+``--smoke`` runs every section once with small counts (CI runs that).
 All sections share one simulator (3 nodes, TLS, auth), reset between them.
 Figures are measured in this run only.
 """
@@ -32,6 +33,7 @@ import sys
 # Section name -> module in this directory.
 SECTIONS = {
     'transport': 'transport_bench',
+    'driver': 'driver_bench',
 }
 
 
@@ -51,6 +53,10 @@ def build_parser(modules):
                                        for name, mod in modules.items()))
     parser.add_argument('--verbose', action='store_true',
                         help='show the log messages of the package')
+    parser.add_argument('--smoke', action='store_true',
+                        help='one repetition and small counts: checks that '
+                             'every section still runs (for CI); its '
+                             'figures are not meaningful')
     for module in modules.values():
         module.add_arguments(parser)
     return parser
@@ -59,6 +65,8 @@ def build_parser(modules):
 def main(argv=None):
     modules = {name: _load(name) for name in SECTIONS}
     args = build_parser(modules).parse_args(argv)
+    args.command_line = ['python', 'tools/bench/run.py'] + list(
+        sys.argv[1:] if argv is None else argv)
     unknown = [s for s in args.sections if s not in SECTIONS]
     if unknown:
         print('unknown section(s): %s; choose from %s' %

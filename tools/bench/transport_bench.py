@@ -34,12 +34,14 @@ PATH = '/api/v2/clusterinfo'
 
 def add_arguments(parser):
     group = parser.add_argument_group('transport')
-    group.add_argument('--transport-calls', type=int, default=200,
-                       help='GET requests timed per client (default 200)')
+    group.add_argument('--transport-calls', type=int, default=None,
+                       help='GET requests timed per client (default 200, '
+                            'with --smoke 10)')
     group.add_argument('--transport-service-timeout', type=float,
-                       default=5.0,
+                       default=None,
                        help='read timeout of one attempt in the blackhole '
-                            'test (lightos_api_service_timeout; default 5)')
+                            'test (lightos_api_service_timeout; default 5, '
+                            'with --smoke 1)')
     group.add_argument('--transport-connect-timeout', type=float,
                        default=3.0,
                        help='lightos_api_connect_timeout (default 3)')
@@ -138,7 +140,7 @@ def _fresh_times(sim, token, verify, calls):
 
 
 def _latency(args, sim, token, workdir):
-    calls = args.transport_calls
+    calls = args.transport_calls or (10 if args.smoke else 200)
     bundles = [('cluster CA only', sim.ca_path),
                ('default CA store + cluster CA',
                 _combined_bundle(sim, workdir))]
@@ -204,6 +206,8 @@ def _failover(args, sim, token, kind):
 
 
 def run(args, sim):
+    if args.transport_service_timeout is None:
+        args.transport_service_timeout = 1.0 if args.smoke else 5.0
     token = sim.system_token
     with tempfile.TemporaryDirectory(prefix='lightos-bench-') as workdir:
         _latency(args, sim, token, workdir)

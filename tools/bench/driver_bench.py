@@ -1,0 +1,345 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Benchmark section: this driver vs Cinder's in-tree driver, side by side.
+
+Both drivers run unmodified, each in its own worker process (their option
+registrations clash), configured only through a cinder.conf, against the
+same simulated clusters over HTTPS in the same run. This process owns the
+simulators: it resets them, injects faults and reads their request
+counters around each timed call.
+"""
+
+import contextlib
+import os
+import tempfile
+
+import bench_report
+import workers
+
+from lightos_cinder.simulator import Simulator
+
+DESCRIPTION = ("this driver vs Cinder's in-tree driver: latency, overhead, "
+               "concurrency, failover, startup")
+
+# The timed sequence of one repetition: (operation, key, arguments).
+# The floor of each is the number of simulator transitions it has to wait
+# for, times the configured delay: a clone waits for its temporary
+# snapshot to be created, the clone to be created and the snapshot to go.
+SEQUENCE = [
+    ('create_volume', 'vol', {}, 1),
+    ('initialize_connection', 'vol', {}, 1),
+    ('terminate_connection', 'vol', {}, 1),
+    ('extend_volume', 'vol', {'size': 2}, 1),
+    ('create_snapshot', 'snap', {'source': 'vol'}, 1),
+    ('create_volume_from_snapshot', 'from-snap', {'source': 'snap',
+                                                  'size': 2}, 1),
+    ('create_cloned_volume', 'clone', {'source': 'vol', 'size': 2}, 3),
+]
+FLOOR_TRANSITIONS = {op: count for op, _, _, count in SEQUENCE}
+
+FULL = {'repetitions': 5, 'cycles': 50, 'concurrency': 16,
+        'provider_volumes': 50000, 'stats_volumes': 10000,
+        'service_timeout': 5, 'delays': '0,200'}
+SMOKE = {'repetitions': 1, 'cycles': 3, 'concurrency': 4,
+         'provider_volumes': 500, 'stats_volumes': 100,
+         'service_timeout': 1, 'delays': '0,200'}
+
+
+def add_arguments(parser):
+    group = parser.add_argument_group('driver')
+    group.add_argument('--driver-repetitions', type=int,
+                       help='repetitions of every figure (default %d, '
+                            'smoke %d)' % (FULL['repetitions'],
+                                           SMOKE['repetitions']))
+    group.add_argument('--driver-delays',
+                       help='comma-separated simulator delays in ms for the '
+                            'latency table (default %s)' % FULL['delays'])
+    group.add_argument('--driver-cycles', type=int,
+                       help='create+delete cycles of the overhead figure '
+                            '(default %d)' % FULL['cycles'])
+    group.add_argument('--driver-concurrency', type=int,
+                       help='concurrent creates (default %d)'
+                            % FULL['concurrency'])
+    group.add_argument('--driver-provider-volumes', type=int,
+                       help='volumes given to update_provider_info '
+                            '(default %d)' % FULL['provider_volumes'])
+    group.add_argument('--driver-stats-volumes', type=int,
+                       help='volumes on the cluster for get_volume_stats '
+                            '(default %d)' % FULL['stats_volumes'])
+    group.add_argument('--driver-service-timeout', type=int,
+                       help='lightos_api_service_timeout of the failover '
+                            'figures (default %d)' % FULL['service_timeout'])
+    group.add_argument('--driver-output-dir', default='bench-results',
+                       help='where driver-bench.json and driver-bench.png '
+                            'go (default ./bench-results)')
+
+
+def settings(args):
+    """The figures' parameters: explicit options, else smoke or full."""
+    base = SMOKE if args.smoke else FULL
+    chosen = {}
+    for key, default in base.items():
+        value = getattr(args, 'driver_' + key)
+        chosen[key] = default if value is None else value
+    chosen['delays'] = [int(d) for d in str(chosen['delays']).split(',')]
+    return chosen
+
+
+class Bench(object):
+    """The simulators, the two workers and the recorded figures."""
+
+    def __init__(self, sims, workers_, conf, results):
+        self.sims = sims            # delay (ms) -> Simulator
+        self.workers = workers_     # driver name -> workers.Worker
+        self.conf = conf
+        self.results = results
+
+    def order(self, rep):
+        """Alternate which driver goes first, so neither always warms up."""
+        names = list(self.workers)
+        return names if rep % 2 == 0 else names[::-1]
+
+    def fresh(self, sim, worker):
+        sim.clear_faults()
+        sim.reset()
+        worker.call('forget')
+
+    @staticmethod
+    def requests(sim, before):
+        """REST requests served since ``before`` and their routes."""
+        after = sim.counters()['nodes']
+        total, routes = 0, {}
+        for address, node in after.items():
+            old = before[address]
+            total += node['requests'] - old['requests']
+            for route, count in node['routes'].items():
+                delta = count - old['routes'].get(route, 0)
+                if delta:
+                    routes[route] = routes.get(route, 0) + delta
+        return total, routes
+
+    def timed(self, sim, worker, cmd, **kwargs):
+        before = sim.counters()['nodes']
+        answer = worker.call(cmd, **kwargs)
+        answer['requests'], answer['routes'] = self.requests(sim, before)
+        return answer
+
+
+def _latency(bench):
+    conf, out = bench.conf, bench.results.setdefault('latency', {})
+    for delay in conf['delays']:
+        sim = bench.sims[delay]
+        per_delay = out.setdefault(str(delay), {})
+        for rep in range(conf['repetitions']):
+            for name in bench.order(rep):
+                worker = bench.workers[name]
+                bench.fresh(sim, worker)
+                for op, key, kwargs, _ in SEQUENCE:
+                    answer = bench.timed(sim, worker, 'op',
+                                         backend='lat-%d' % delay, op=op,
+                                         key=key, **kwargs)
+                    entry = per_delay.setdefault(op, {}).setdefault(
+                        name, {'seconds': [], 'requests': [], 'routes': {}})
+                    entry['seconds'].append(answer['seconds'])
+                    entry['requests'].append(answer['requests'])
+                    entry['routes'] = answer['routes']
+        for op in per_delay:
+            per_delay[op]['floor'] = FLOOR_TRANSITIONS[op] * delay / 1000.0
+
+
+def _overhead(bench):
+    conf = bench.conf
+    sim = bench.sims[0]
+    out = bench.results.setdefault('overhead', {})
+    for rep in range(conf['repetitions']):
+        for name in bench.order(rep):
+            worker = bench.workers[name]
+            bench.fresh(sim, worker)
+            seconds = requests = 0
+            for cycle in range(conf['cycles']):
+                for op in ('create_volume', 'delete_volume'):
+                    answer = bench.timed(sim, worker, 'op', backend='lat-0',
+                                         op=op, key='cycle-%d' % cycle)
+                    seconds += answer['seconds']
+                    requests += answer['requests']
+                    entry = out.setdefault(name, {
+                        'per_request': [], 'requests': {}})
+                    entry['requests'].setdefault(op, []).append(
+                        answer['requests'])
+            out[name]['per_request'].append(seconds / max(requests, 1))
+
+
+def _concurrency(bench):
+    conf = bench.conf
+    delay = max(conf['delays'])
+    sim = bench.sims[delay]
+    out = bench.results.setdefault('concurrency', {'delay_ms': delay})
+    for rep in range(conf['repetitions']):
+        for name in bench.order(rep):
+            worker = bench.workers[name]
+            bench.fresh(sim, worker)
+            one = worker.call('op', backend='lat-%d' % delay,
+                              op='create_volume', key='single')
+            bench.fresh(sim, worker)
+            many = bench.timed(sim, worker, 'concurrent',
+                               backend='lat-%d' % delay,
+                               count=conf['concurrency'])
+            entry = out.setdefault(name, {'one': [], 'all': [],
+                                          'requests': []})
+            entry['one'].append(one['seconds'])
+            entry['all'].append(many['seconds'])
+            entry['requests'].append(many['requests'])
+
+
+def _serving_node(sim, before):
+    """Index of the node that served the most requests since ``before``."""
+    after = sim.counters()['nodes']
+    served = [after[a]['requests'] - before[a]['requests']
+              for a in sim.addresses]
+    return served.index(max(served))
+
+
+def _failover(bench):
+    conf = bench.conf
+    sim = bench.sims[0]
+    out = bench.results.setdefault('failover', {
+        'service_timeout': conf['service_timeout']})
+    for kind in ('blackhole', 'down'):
+        for rep in range(conf['repetitions']):
+            for name in bench.order(rep):
+                worker = bench.workers[name]
+                bench.fresh(sim, worker)
+                worker.call('op', backend='failover', op='create_volume',
+                            key='vol')
+                before = sim.counters()['nodes']
+                worker.call('failover', backend='failover', key='vol',
+                            calls=1)
+                node = _serving_node(sim, before)
+                sim.set_fault(node, kind)
+                try:
+                    answer = worker.call('failover', backend='failover',
+                                         key='vol', calls=6)
+                finally:
+                    sim.clear_faults()
+                entry = out.setdefault(kind, {}).setdefault(
+                    name, {'first': [], 'next': []})
+                entry['first'].append(answer['seconds'][0])
+                entry['next'].append(answer['seconds'][1:])
+
+
+def _populate(sim, count):
+    """Put ``count`` volumes on the cluster directly (not over the API)."""
+    for index in range(count):
+        sim.cluster.create_volume('default', {
+            'name': 'existing-%06d' % index, 'size': '1073741824',
+            'replicaCount': 3, 'acl': {'values': ['ALLOW_NONE']}})
+
+
+def _startup(bench):
+    conf = bench.conf
+    sim = bench.sims[0]
+    out = bench.results.setdefault('startup', {
+        'provider_volumes': conf['provider_volumes'],
+        'stats_volumes': conf['stats_volumes']})
+    for name, worker in bench.workers.items():
+        bench.fresh(sim, worker)
+        entry = out.setdefault(name, {
+            'provider_info': [], 'provider_requests': [], 'stats': [],
+            'stats_requests': [], 'stats_routes': {}})
+        for _ in range(conf['repetitions']):
+            answer = bench.timed(sim, worker, 'provider_info',
+                                 backend='lat-0',
+                                 count=conf['provider_volumes'])
+            entry['provider_info'].append(answer['seconds'])
+            entry['provider_requests'].append(answer['requests'])
+    sim.reset()
+    _populate(sim, conf['stats_volumes'])
+    for name, worker in bench.workers.items():
+        entry = out[name]
+        for _ in range(conf['repetitions']):
+            answer = bench.timed(sim, worker, 'stats', backend='lat-0')
+            entry['stats'].append(answer['seconds'])
+            entry['stats_requests'].append(answer['requests'])
+            entry['stats_routes'] = answer['routes']
+            entry['free_capacity_gb'] = answer['free_capacity_gb']
+
+
+FIGURES = [('latency', _latency), ('overhead', _overhead),
+           ('concurrency', _concurrency), ('failover', _failover),
+           ('startup', _startup)]
+
+
+def _conf_text(driver, sims, conf, lock_dir):
+    sections = [workers.backend_section('lat-%d' % delay, driver, sim)
+                for delay, sim in sims.items()]
+    sections.append(workers.backend_section(
+        'failover', driver, sims[0],
+        lightos_api_service_timeout=conf['service_timeout']))
+    return workers.cinder_conf(sections, lock_dir)
+
+
+@contextlib.contextmanager
+def _simulators(sim, delays):
+    """The section's simulator for 0 ms, one more per other delay."""
+    sims, extra = {0: sim}, []
+    try:
+        for delay in delays:
+            if delay not in sims:
+                other = Simulator(nodes=len(sim.addresses), tls=True,
+                                  auth=True, create_delay_ms=delay,
+                                  update_delay_ms=delay,
+                                  delete_delay_ms=delay)
+                other.start()
+                extra.append(other)
+                sims[delay] = other
+        yield sims
+    finally:
+        for other in extra:
+            other.stop()
+
+
+def run(args, sim):
+    conf = settings(args)
+    if 0 not in conf['delays']:
+        conf['delays'].insert(0, 0)
+    results = {'settings': dict(conf), 'drivers': {}}
+    os.makedirs(args.driver_output_dir, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix='lightos-bench-') as workdir, \
+            _simulators(sim, conf['delays']) as sims:
+        started = {}
+        try:
+            for name in workers.DRIVERS:
+                path = os.path.join(workdir, '%s.conf' % name)
+                with open(path, 'w') as handle:
+                    handle.write(_conf_text(name, sims, conf, workdir))
+                started[name] = workers.Worker(
+                    name, path, os.path.join(args.driver_output_dir,
+                                             'worker-%s.log' % name))
+                info = {}
+                for backend in ['lat-%d' % d for d in conf['delays']] + [
+                        'failover']:
+                    info = started[name].call('setup', backend=backend)
+                results['drivers'][name] = {
+                    'class': info['class'], 'version': info['version'],
+                    'label': workers.DRIVERS[name][1]}
+            bench = Bench(sims, started, conf, results)
+            for figure, measure in FIGURES:
+                print('  measuring %s ...' % figure, flush=True)
+                measure(bench)
+        finally:
+            for worker in started.values():
+                worker.close()
+    return bench_report.report(results, args.driver_output_dir,
+                               ' '.join(args.command_line))

@@ -1,0 +1,308 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Benchmark worker: one Cinder volume driver in its own process.
+
+Started by driver_bench.py as ``python worker.py CINDER_CONF``. Like
+cinder-volume it monkey-patches the process with eventlet first, reads the
+driver class from ``volume_driver`` of each backend section of the given
+cinder.conf, and sets the driver up through Cinder's ``Configuration``.
+It then answers one JSON command per line on stdin with one JSON line on
+the original stdout (everything else printed goes to stderr). Times are
+measured here, around the driver call only.
+"""
+
+from cinder import monkey_patch; monkey_patch.patch()  # noqa: E702,H306
+
+import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+import uuid  # noqa: E402
+
+import eventlet  # noqa: E402
+from oslo_config import cfg  # noqa: E402
+from oslo_utils import importutils  # noqa: E402
+
+from cinder import context as cinder_context  # noqa: E402
+from cinder import coordination  # noqa: E402
+from cinder import objects  # noqa: E402
+from cinder.objects import fields  # noqa: E402
+from cinder.volume import configuration  # noqa: E402
+from oslo_versionedobjects import fields as ovo_fields  # noqa: E402
+
+# As in cinder-volume: the objects exist before the manager's modules load.
+objects.register_all()
+
+from cinder.volume import manager  # noqa: E402,I202
+
+CONF = cfg.CONF
+EXTRA_SPECS = {'lightos:num_replicas': '3'}
+
+
+def _db_row(cls, **values):
+    """A database row for ``cls``: unset fields null or their default."""
+    row = {}
+    for name, field in cls.fields.items():
+        if field.nullable:
+            row[name] = None
+        elif field.default != ovo_fields.UnspecifiedDefault:
+            row[name] = field.default
+    row.update(values)
+    return row
+
+
+class Objects(object):
+    """Cinder volume, snapshot and type objects, built without a database."""
+
+    def __init__(self):
+        self.ctx = cinder_context.get_admin_context()
+        type_id = str(uuid.uuid4())
+        self.vtype = objects.VolumeType._from_db_object(
+            self.ctx, objects.VolumeType(), _db_row(
+                objects.VolumeType, id=type_id, is_public=True,
+                name='lightos-bench', projects=[],
+                extra_specs=dict(EXTRA_SPECS)))
+
+    def volume(self, size=1, **updates):
+        values = dict(id=str(uuid.uuid4()), size=size, status='available',
+                      attach_status=fields.VolumeAttachStatus.DETACHED,
+                      multiattach=False, volume_attachment=[],
+                      volume_metadata=[], volume_admin_metadata=[],
+                      volume_glance_metadata=[], snapshots=[],
+                      volume_type_id=self.vtype.id)
+        values.update(updates)
+        vol = objects.Volume._from_db_object(
+            self.ctx, objects.Volume(), _db_row(objects.Volume, **values),
+            expected_attrs=['metadata', 'admin_metadata',
+                            'volume_attachment'])
+        vol.volume_type = self.vtype
+        return vol
+
+    def snapshot(self, vol):
+        snap = objects.Snapshot._from_db_object(
+            self.ctx, objects.Snapshot(), _db_row(
+                objects.Snapshot, id=str(uuid.uuid4()), volume_id=vol.id,
+                volume_size=vol.size, status='available', metadata={}))
+        snap.volume = vol
+        return snap
+
+    def attach(self, vol, connector):
+        """Record the attachment cinder-volume records after attach."""
+        attachment = objects.VolumeAttachment(
+            context=self.ctx, id=str(uuid.uuid4()), volume_id=vol.id,
+            attached_host=connector.get('host'), connector=connector,
+            attach_status=fields.VolumeAttachStatus.ATTACHED,
+            instance_uuid=str(uuid.uuid4()))
+        vol.volume_attachment = objects.VolumeAttachmentList(
+            objects=[attachment])
+
+    def detach(self, vol):
+        vol.volume_attachment = objects.VolumeAttachmentList(objects=[])
+
+
+def connector():
+    """The connector properties os-brick's LightOS connector reports."""
+    return {'nqn': 'nqn.2014-08.org.nvmexpress:uuid:'
+                   '4c4c4544-0042-3610-8044-b4c04f000001',
+            'found_dsc': 'found', 'host_ips': ['192.0.2.10'],
+            'host': 'compute-1'}
+
+
+class Worker(object):
+    """Holds the drivers (one per backend section) and the objects."""
+
+    def __init__(self, conf_path):
+        CONF(['--config-file', conf_path], project='cinder')
+        coordination.COORDINATOR.start()
+        self.objects = Objects()
+        self.drivers = {}
+        self.volumes = {}
+        self.snapshots = {}
+
+    def _driver(self, backend):
+        if backend not in self.drivers:
+            # What cinder-volume's VolumeManager does for a backend.
+            conf = configuration.Configuration(manager.volume_backend_opts,
+                                               config_group=backend)
+            cls = importutils.import_class(conf.volume_driver)
+            drv = cls(configuration=conf, host='bench@%s' % backend)
+            started = time.perf_counter()
+            drv.do_setup(self.objects.ctx)
+            self.drivers[backend] = drv
+            self.setup_seconds = time.perf_counter() - started
+        return self.drivers[backend]
+
+    # Commands: each returns a JSON-serialisable dict.
+
+    def cmd_setup(self, backend):
+        self._driver(backend)
+        return {'seconds': self.setup_seconds,
+                'class': '%s.%s' % (type(self.drivers[backend]).__module__,
+                                    type(self.drivers[backend]).__name__),
+                'version': self.drivers[backend].VERSION}
+
+    def cmd_forget(self):
+        """Drop the Cinder objects (the cluster was reset)."""
+        self.volumes.clear()
+        self.snapshots.clear()
+        return {}
+
+    def _call(self, backend, method, *args):
+        drv = self._driver(backend)
+        started = time.perf_counter()
+        result = getattr(drv, method)(*args)
+        return time.perf_counter() - started, result
+
+    def _stamp(self, vol, result):
+        """Store the model update the volume manager would save."""
+        for key, value in (result or {}).items():
+            if key in ('provider_id', 'provider_location'):
+                setattr(vol, key, value)
+
+    def cmd_op(self, backend, op, key, source=None, size=1):
+        """Time one driver operation on the objects named by the keys."""
+        objs = self.objects
+        if op == 'create_volume':
+            vol = self.volumes[key] = objs.volume(size)
+            seconds, result = self._call(backend, op, vol)
+            self._stamp(vol, result)
+        elif op in ('create_cloned_volume', 'create_volume_from_snapshot'):
+            vol = self.volumes[key] = objs.volume(size)
+            src = (self.volumes[source] if op == 'create_cloned_volume'
+                   else self.snapshots[source])
+            seconds, result = self._call(backend, op, vol, src)
+            self._stamp(vol, result)
+        elif op == 'create_snapshot':
+            snap = self.snapshots[key] = objs.snapshot(self.volumes[source])
+            seconds, result = self._call(backend, op, snap)
+        elif op == 'initialize_connection':
+            vol, conn = self.volumes[key], connector()
+            seconds, result = self._call(backend, op, vol, conn)
+            objs.attach(vol, conn)
+        elif op == 'terminate_connection':
+            vol = self.volumes[key]
+            seconds, result = self._call(backend, op, vol, connector())
+            objs.detach(vol)
+        elif op == 'extend_volume':
+            vol = self.volumes[key]
+            seconds, result = self._call(backend, op, vol, size)
+            vol.size = size
+        elif op == 'delete_volume':
+            seconds, result = self._call(backend, op, self.volumes.pop(key))
+        elif op == 'delete_snapshot':
+            seconds, result = self._call(backend, op,
+                                         self.snapshots.pop(key))
+        else:
+            raise ValueError('unknown operation %s' % op)
+        return {'seconds': seconds}
+
+    def cmd_concurrent(self, backend, count, size=1):
+        """Create ``count`` volumes at once in green threads.
+
+        cinder-volume runs each request in its own green thread of one
+        process; the per-call times come back with the total wall time.
+        """
+        drv = self._driver(backend)
+        vols = [self.objects.volume(size) for _ in range(count)]
+        pool = eventlet.GreenPool(count)
+
+        def create(vol):
+            started = time.perf_counter()
+            self._stamp(vol, drv.create_volume(vol))
+            return time.perf_counter() - started
+
+        started = time.perf_counter()
+        each = list(pool.imap(create, vols))
+        wall = time.perf_counter() - started
+        for index, vol in enumerate(vols):
+            self.volumes['concurrent-%d' % index] = vol
+        return {'seconds': wall, 'each': each}
+
+    def cmd_provider_info(self, backend, count):
+        """update_provider_info over ``count`` volumes without provider_id.
+
+        The objects are built before the clock starts: only the driver's
+        own work is timed.
+        """
+        drv = self._driver(backend)
+        vols = [self.objects.volume(1) for _ in range(count)]
+        started = time.perf_counter()
+        updates, _ = drv.update_provider_info(vols, [])
+        seconds = time.perf_counter() - started
+        return {'seconds': seconds, 'updates': len(updates or ())}
+
+    def cmd_stats(self, backend):
+        drv = self._driver(backend)
+        started = time.perf_counter()
+        stats = drv.get_volume_stats(refresh=True)
+        seconds = time.perf_counter() - started
+        return {'seconds': seconds,
+                'free_capacity_gb': stats.get('free_capacity_gb'),
+                'total_capacity_gb': stats.get('total_capacity_gb')}
+
+    def cmd_failover(self, backend, key, calls):
+        """Time ``calls`` consecutive attaches+detaches of one volume."""
+        drv = self._driver(backend)
+        vol, times = self.volumes[key], []
+        for _ in range(calls):
+            started = time.perf_counter()
+            drv.initialize_connection(vol, connector())
+            times.append(time.perf_counter() - started)
+            self.objects.attach(vol, connector())
+            drv.terminate_connection(vol, connector())
+            self.objects.detach(vol)
+        return {'seconds': times}
+
+
+def serve(worker, requests, answers):
+    for line in requests:
+        command = json.loads(line)
+        name = command.pop('cmd')
+        if name == 'quit':
+            break
+        try:
+            answer = {'ok': getattr(worker, 'cmd_' + name)(**command)}
+        except Exception as exc:
+            traceback.print_exc(file=sys.stderr)
+            answer = {'error': '%s: %s' % (type(exc).__name__, exc)}
+        answers.write(json.dumps(answer) + '\n')
+        answers.flush()
+
+
+def main(conf_path):
+    # Keep the protocol channel clean: whatever the driver or its libraries
+    # print ends up on stderr.
+    answers = os.fdopen(os.dup(1), 'w')
+    os.dup2(2, 1)
+    try:
+        worker = Worker(conf_path)
+    except Exception as exc:
+        traceback.print_exc(file=sys.stderr)
+        answers.write(json.dumps({'error': '%s: %s' % (
+            type(exc).__name__, exc)}) + '\n')
+        answers.flush()
+        return 1
+    answers.write(json.dumps({'ok': {'pid': os.getpid()}}) + '\n')
+    answers.flush()
+    try:
+        serve(worker, sys.stdin, answers)
+    finally:
+        coordination.COORDINATOR.stop()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1]))
