@@ -88,7 +88,9 @@ def test_revert_refuses_another_volumes_snapshot(sim, drv, snapped,
     drv.create_snapshot(foreign)
     # A snapshot object pointing at this volume but holding the other's
     # LightOS snapshot.
-    foreign.provider_id = 'default %s' % helpers.snapshots(sim)[-1].uuid
+    [theirs] = [s for s in helpers.snapshots(sim)
+                if s.name == 'snapshot-%s' % foreign.id]
+    foreign.provider_id = 'default %s' % theirs.uuid
     foreign.volume = volume
     with pytest.raises(cinder_exception.InvalidSnapshot) as info:
         drv.revert_to_snapshot(None, volume, foreign)
