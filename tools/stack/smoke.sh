@@ -81,12 +81,12 @@ CLUSTER_NAMES=()
 
 # track KIND ID - remember the cluster names of a new volume or snapshot.
 track() {
+    [[ $2 =~ ^[0-9a-f-]{36}$ ]] || die "creating a $1 failed"
     if [[ $1 == volume ]]; then
         CLUSTER_NAMES+=("volume-$2" "for_clone_$2")
     else
         CLUSTER_NAMES+=("snapshot-$2")
     fi
-    printf '%s\n' "$2"
 }
 
 GiB=1073741824
@@ -95,11 +95,11 @@ sim_admin POST /projects "{\"name\": \"$TENANT\"}" >/dev/null
 openstack volume type create "$PREFIX-gold" \
     --property volume_backend_name=lightos-1 \
     --property lightos:num_replicas=3 \
-    --property compression='<is> True' -f value -c id
+    --property compression='<is> True' -f value -c id >/dev/null
 openstack volume type create "$PREFIX-tenant" \
     --property volume_backend_name=lightos-2 \
     --property lightos:num_replicas=1 \
-    --property lightos:project_name="$TENANT" -f value -c id
+    --property lightos:project_name="$TENANT" -f value -c id >/dev/null
 
 log "smoke: create"
 track volume "$(openstack volume create --size 1 --type "$PREFIX-gold" "$PREFIX-vol" -f value -c id)"
@@ -111,7 +111,7 @@ expect_volume "$PREFIX-vol" "3 true $GiB Available" default \
     replicaCount compression size state
 # lightos-2 compresses unless the type says otherwise
 expect_volume "$PREFIX-tenant-vol" "1 true $GiB" "$TENANT" replicaCount compression size
-openstack volume show "$PREFIX-vol" -f value -c os-vol-host-attr:host -c type
+log "  $PREFIX-vol is on $(openstack volume show "$PREFIX-vol" -f value -c os-vol-host-attr:host)"
 
 log "smoke: snapshot, volume from snapshot, clone"
 track snapshot "$(openstack volume snapshot create --volume "$PREFIX-vol" "$PREFIX-snap" \

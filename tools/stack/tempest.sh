@@ -163,7 +163,9 @@ manage_volume = $(has manage_existing)
 manage_snapshot = $(has manage_existing_snapshot)
 extend_attached_volume = false
 extend_volume_with_snapshot = true
-enable_volume_image_dep_tests = false
+# despite the name this also gates a volume/snapshot/clone cascade-delete
+# test; the tests among them that need images are excluded
+enable_volume_image_dep_tests = true
 # cinder-tempest-plugin
 volume_revert = $(has revert_to_snapshot)
 consistency_group = false
