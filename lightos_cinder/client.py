@@ -104,8 +104,14 @@ class LightOSClient(object):
         return self._project_path(project, 'snapshots',
                                   _segment(snapshot_uuid, 'snapshot UUID'))
 
-    def _get(self, path, params=None):
-        return self._transport.request('GET', path, params=params)
+    def _get(self, path, params=None, project=None):
+        kwargs = {'project': project} if project is not None else {}
+        return self._transport.request('GET', path, params=params, **kwargs)
+
+    def _send(self, method, path, project, **kwargs):
+        """A request about ``project``, which selects the project's token."""
+        return self._transport.request(method, path, project=project,
+                                       **kwargs)
 
     # Cluster
 
@@ -133,7 +139,8 @@ class LightOSClient(object):
                 for p in data.get('projects') or ()]
 
     def get_project(self, name):
-        return models.Project.from_json(self._get(self._project_path(name)))
+        return models.Project.from_json(self._get(self._project_path(name),
+                                                  project=name))
 
     # Volumes
 
@@ -161,14 +168,15 @@ class LightOSClient(object):
         if qos_policy_uuid:
             body['qosPolicyUUID'] = validate_id(qos_policy_uuid,
                                                 'policy UUID')
-        data = self._transport.request('POST', self._volumes_path(project),
-                                       body=body)
+        data = self._send('POST', self._volumes_path(project), project,
+                          body=body)
         return models.Volume.from_json(data)
 
     def get_volume(self, project, volume_uuid):
         """The volume with this UUID; raises NotFound."""
         return models.Volume.from_json(
-            self._get(self._volume_path(project, volume_uuid)))
+            self._get(self._volume_path(project, volume_uuid),
+                      project=project))
 
     def find_volume(self, project, name):
         """The volume with this name, or None."""
@@ -177,7 +185,7 @@ class LightOSClient(object):
         # with one volume (or 404), not a list.
         path = self._volumes_path(project) + '/'
         try:
-            data = self._get(path, params={'name': name})
+            data = self._get(path, params={'name': name}, project=project)
         except exception.NotFound:
             return None
         return _one_by_name(data, 'volumes', name, models.Volume)
@@ -185,7 +193,7 @@ class LightOSClient(object):
     def list_volumes(self, project, *, page_size=MAX_PAGE_SIZE):
         """Every volume of the project, following ``offsetUUID`` paging."""
         return self._list_all(self._volumes_path(project), 'volumes',
-                              models.Volume, page_size)
+                              models.Volume, page_size, project)
 
     def update_volume(self, project, volume_uuid, *, etag=None, acl=None,
                       ip_acl=None, size_bytes=None, compression=None,
@@ -211,21 +219,20 @@ class LightOSClient(object):
         if not body:
             raise ValueError('update_volume needs at least one attribute '
                              'to change')
-        self._transport.request('PUT', self._volume_path(project, volume_uuid),
-                                body=body, if_match=etag)
+        self._send('PUT', self._volume_path(project, volume_uuid), project,
+                   body=body, if_match=etag)
 
     def delete_volume(self, project, volume_uuid, *, etag=None):
         """Start deleting a volume (it goes Deleting, then 404)."""
-        self._transport.request(
-            'DELETE', self._volume_path(project, volume_uuid), if_match=etag)
+        self._send('DELETE', self._volume_path(project, volume_uuid), project,
+                   if_match=etag)
 
     def rollback_volume(self, project, volume_uuid, snapshot_uuid):
         """Roll a volume back to the content of one of its snapshots."""
         body = {'srcSnapshotUUID': validate_id(snapshot_uuid,
                                                'snapshot UUID')}
-        self._transport.request(
-            'PUT', self._volume_path(project, volume_uuid, 'rollback'),
-            body=body)
+        self._send('PUT', self._volume_path(project, volume_uuid, 'rollback'),
+                   project, body=body)
 
     # Snapshots
 
@@ -240,14 +247,15 @@ class LightOSClient(object):
                 raise ValueError('A snapshot description is limited to %d '
                                  'bytes' % MAX_DESCRIPTION_BYTES)
             body['description'] = description
-        data = self._transport.request('POST', self._snapshots_path(project),
-                                       body=body)
+        data = self._send('POST', self._snapshots_path(project), project,
+                          body=body)
         return models.Snapshot.from_json(data)
 
     def get_snapshot(self, project, snapshot_uuid):
         """The snapshot with this UUID; raises NotFound."""
         return models.Snapshot.from_json(
-            self._get(self._snapshot_path(project, snapshot_uuid)))
+            self._get(self._snapshot_path(project, snapshot_uuid),
+                      project=project))
 
     def find_snapshot(self, project, name):
         """The snapshot with this name, or None."""
@@ -256,7 +264,7 @@ class LightOSClient(object):
         # capitalised ("Name"), and a lower-case one would be ignored.
         path = self._snapshots_path(project) + '/'
         try:
-            data = self._get(path, params={'Name': name})
+            data = self._get(path, params={'Name': name}, project=project)
         except exception.NotFound:
             return None
         return _one_by_name(data, 'snapshots', name, models.Snapshot)
@@ -264,13 +272,12 @@ class LightOSClient(object):
     def list_snapshots(self, project, *, page_size=MAX_PAGE_SIZE):
         """Every snapshot of the project, following ``offsetUUID`` paging."""
         return self._list_all(self._snapshots_path(project), 'snapshots',
-                              models.Snapshot, page_size)
+                              models.Snapshot, page_size, project)
 
     def delete_snapshot(self, project, snapshot_uuid, *, etag=None):
         """Start deleting a snapshot (it goes Deleting, then 404)."""
-        self._transport.request(
-            'DELETE', self._snapshot_path(project, snapshot_uuid),
-            if_match=etag)
+        self._send('DELETE', self._snapshot_path(project, snapshot_uuid),
+                   project, if_match=etag)
 
     # QoS policies
 
@@ -283,7 +290,7 @@ class LightOSClient(object):
         path = '%s/policies/%s' % (API, _segment(policy_uuid, 'policy UUID'))
         return models.QosPolicy.from_json(self._get(path))
 
-    def _list_all(self, path, key, record, page_size):
+    def _list_all(self, path, key, record, page_size, project=None):
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError('page_size must be between 1 and %d' %
                              MAX_PAGE_SIZE)
@@ -295,7 +302,8 @@ class LightOSClient(object):
             if offset:
                 params['offsetUUID'] = offset
             page = [record.from_json(item)
-                    for item in self._get(path, params=params).get(key) or ()]
+                    for item in self._get(path, params=params,
+                                          project=project).get(key) or ()]
             fresh = [item for item in page if item.uuid not in seen]
             items.extend(fresh)
             seen.update(item.uuid for item in fresh)

@@ -41,11 +41,13 @@ def validate_config(conf, token_source, now=None):
 
     :raises cinder.exception.InvalidConfigurationValue: saying what to fix.
     """
-    if not conf.lightos_api_address:
+    if not (conf.lightos_api_address or
+            conf.safe_get('lightos_api_hostnames')):
         raise _config_error(
             'lightos_api_address', conf.lightos_api_address,
             'list the IP addresses of the LightOS API service (normally '
-            'every cluster node), separated by commas')
+            'every cluster node), separated by commas, or their host names '
+            'in lightos_api_hostnames')
     replicas = conf.lightos_default_num_replicas
     if not specs.MIN_REPLICAS <= replicas <= specs.MAX_REPLICAS:
         raise _config_error('lightos_default_num_replicas', replicas,
@@ -55,24 +57,38 @@ def validate_config(conf, token_source, now=None):
                     'only works with a cluster whose multi-tenancy is '
                     'disabled.')
         return
-    option = ('lightos_jwt_file' if token_source.path else 'lightos_jwt')
+    sources = (token_source.sources() if hasattr(token_source, 'sources')
+               else [(None, token_source)])
+    for project, source in sources:
+        _check_token(project, source, now)
+
+
+def _check_token(project, source, now=None):
+    if source.path:
+        option = ('lightos_project_jwt_files' if project
+                  else 'lightos_jwt_file')
+        shown = source.path
+    else:
+        option = 'lightos_project_jwts' if project else 'lightos_jwt'
+        shown = '***'
+    whose = ' of project %s' % project if project else ''
     try:
-        token = token_source.get()
+        token = source.get()
         if token is None:
             raise exception.TokenError('no token could be read')
         token.claims()
     except exception.TokenError as exc:
         raise _config_error(
-            option, token_source.path or '***',
-            'the JWT cannot be used (%s); put the token issued by the '
-            'cluster (lbcli create jwt) there' % exc) from None
+            option, shown,
+            'the JWT%s cannot be used (%s); put the token issued by the '
+            'cluster (lbcli create jwt) there' % (whose, exc)) from None
     expires = token.expires_at
     now = now or datetime.datetime.now(datetime.timezone.utc)
     if expires is not None and expires <= now:
         raise _config_error(
-            option, token_source.path or '***',
-            'the JWT expired at %s; put a new token there'
-            % expires.isoformat())
+            option, shown,
+            'the JWT%s expired at %s; put a new token there'
+            % (whose, expires.isoformat()))
 
 
 def _node_targets(nodes, port):
@@ -129,8 +145,10 @@ class Cluster(object):
         self._targets_read_at = None
         self._nodes_forbidden = False
         self._stats_forbidden = False
-        # Projects with a token of their own (lightos_project_jwt*).
+        # Projects with a token of their own (lightos_project_jwt*), and
+        # whether other projects have a token (lightos_jwt*) at all.
         self.token_projects = ()
+        self.default_token = True
 
     # Identity
 
@@ -230,13 +248,15 @@ class Cluster(object):
         """Names of the projects whose volumes this backend may list.
 
         Every project of the cluster when the token may list them, else
-        ``default`` and the projects that have a token of their own.
+        the projects that have a token of their own, and ``default`` when
+        there is a backend-wide token.
         """
         try:
             with self._translator.translated('list the projects'):
                 listed = self._client.list_projects()
         except cinder_exception.NotAuthorized:
-            return sorted({specs.DEFAULT_PROJECT} | set(self.token_projects))
+            default = {specs.DEFAULT_PROJECT} if self.default_token else set()
+            return sorted(default | set(self.token_projects))
         return sorted({project.name for project in listed})
 
     # Capacity

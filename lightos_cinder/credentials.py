@@ -170,8 +170,10 @@ class TokenSource(object):
     use and a warning is logged.
     """
 
-    def __init__(self, value=None, path=None, *, now=_utc_now):
+    def __init__(self, value=None, path=None, *, now=_utc_now, origin=None):
         self._path = path or None
+        # How logs and errors name the token: its file, or the option.
+        self.origin = self._path or origin or 'lightos_jwt'
         self._now = now
         self._lock = threading.Lock()
         self._token = None
@@ -184,8 +186,7 @@ class TokenSource(object):
             self._use(Token(value))
 
     def __repr__(self):
-        origin = self._path if self._path else 'lightos_jwt'
-        return '<TokenSource %s>' % origin
+        return '<TokenSource %s>' % self.origin
 
     @property
     def path(self):
@@ -204,7 +205,7 @@ class TokenSource(object):
 
     def _use(self, token):
         self._token = token
-        describe_token(token, self._path or 'lightos_jwt', self._now())
+        describe_token(token, self.origin, self._now())
         self._next_reminder = self._now() + REMINDER_INTERVAL
 
     def _remind(self):
@@ -215,7 +216,7 @@ class TokenSource(object):
         self._next_reminder = now + REMINDER_INTERVAL
         expires = self._token.expires_at
         if expires is not None:
-            warn_if_expiring(expires, self._path or 'lightos_jwt', now)
+            warn_if_expiring(expires, self.origin, now)
 
     def reload(self):
         """Read the file again now; return True if the token changed."""
@@ -262,3 +263,66 @@ class TokenSource(object):
         LOG.warning('Cannot read the JWT from %(path)s (%(reason)s); still '
                     'using the previous token.',
                     {'path': self._path, 'reason': reason})
+
+
+class ProjectTokens(object):
+    """One token source per LightOS project, and a default for the rest.
+
+    Requests about project X carry X's token when X has one, else the
+    default token (``lightos_jwt``/``lightos_jwt_file``). Requests about no
+    project (cluster information) use the default, or the first project's
+    token when there is no default.
+    """
+
+    def __init__(self, default=None, projects=None):
+        self.default = default
+        self._projects = dict(projects or {})
+
+    def __repr__(self):
+        return '<ProjectTokens default=%r projects=%s>' % (
+            self.default, sorted(self._projects))
+
+    @property
+    def projects(self):
+        """Names of the projects with a token of their own, sorted."""
+        return tuple(sorted(self._projects))
+
+    def source_for(self, project=None):
+        """The TokenSource for requests about ``project`` (or None)."""
+        if project is not None and project in self._projects:
+            return self._projects[project]
+        if self.default is not None or project is not None:
+            return self.default
+        for name in self.projects:
+            return self._projects[name]
+        return None
+
+    def sources(self):
+        """``[(project or None, TokenSource)]``: the default first."""
+        found = [(None, self.default)] if self.default is not None else []
+        return found + [(name, self._projects[name])
+                        for name in self.projects]
+
+
+def tokens_from_config(conf):
+    """ProjectTokens from the driver options, or None when none is set.
+
+    :raises TokenError: when a configured token file cannot be read.
+    """
+    jwt = getattr(conf, 'lightos_jwt', None)
+    jwt_file = getattr(conf, 'lightos_jwt_file', None)
+    default = (TokenSource(value=jwt, path=jwt_file)
+               if jwt or jwt_file else None)
+    projects = {}
+    for project, value in sorted(
+            (getattr(conf, 'lightos_project_jwts', None) or {}).items()):
+        projects[project] = TokenSource(
+            value=value, origin='lightos_project_jwts[%s]' % project)
+    for project, path in sorted(
+            (getattr(conf, 'lightos_project_jwt_files', None) or {}).items()):
+        # A file wins over a value for the same project, as for the
+        # default token.
+        projects[project] = TokenSource(path=path)
+    if default is None and not projects:
+        return None
+    return ProjectTokens(default, projects)

@@ -83,21 +83,20 @@ class LightOSVolumeDriver(driver.VolumeDriver):
 
     def do_setup(self, context):
         conf = self.configuration
-        jwt, jwt_file = conf.lightos_jwt, conf.lightos_jwt_file
         try:
-            token_source = (credentials.TokenSource(value=jwt, path=jwt_file)
-                            if jwt or jwt_file else None)
+            token_source = credentials.tokens_from_config(conf)
         except exception.TokenError as exc:
             raise cinder_exception.InvalidConfigurationValue(
-                message='Cannot use the JWT from %s: %s' % (
-                    'lightos_jwt_file' if jwt_file else 'lightos_jwt',
-                    exc)) from None
+                message='Cannot use a configured JWT: %s' % exc) from None
         cluster_module.validate_config(conf, token_source)
         translator = translate.Translator(token_source)
         transport = transport_module.Transport.from_config(
             conf, token_source=token_source)
         self._client = client_module.LightOSClient(transport)
         self._cluster = cluster_module.Cluster(conf, self._client, translator)
+        if token_source is not None:
+            self._cluster.token_projects = token_source.projects
+            self._cluster.default_token = token_source.default is not None
         self._adapter = adapter.VolumeAdapter(conf, self._client,
                                               self._cluster, translator)
         self._access = access.AccessManager(conf, self._cluster,

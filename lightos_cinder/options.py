@@ -120,7 +120,34 @@ driver_opts = [
                     'reads it on every attach.'),
 ]
 
-lightos_opts = compatible_opts + driver_opts
+# Options of this driver beyond the in-tree one's capabilities.
+tenancy_opts = [
+    cfg.ListOpt('lightos_api_hostnames',
+                default=None,
+                item_type=types.HostAddress(),
+                help='Host names (or addresses) of the LightOS API services, '
+                     'used instead of lightos_api_address when set, so that '
+                     'TLS verification can match certificates that name the '
+                     'nodes by DNS name. lightos_api_address keeps the type '
+                     "of Cinder's in-tree driver (IP addresses only) so the "
+                     'two drivers can share a backend section.'),
+    cfg.DictOpt('lightos_project_jwt_files',
+                default={},
+                help='Per-project JWT files, as project:path pairs. '
+                     'Requests about a project listed here carry the token '
+                     'read from its file (re-read whenever the file '
+                     'changes); other projects use lightos_jwt_file or '
+                     'lightos_jwt. Takes precedence over '
+                     'lightos_project_jwts for the same project.'),
+    cfg.DictOpt('lightos_project_jwts',
+                default={},
+                secret=True,
+                help='Per-project JWTs, as project:token pairs. Prefer '
+                     'lightos_project_jwt_files, which can be rotated '
+                     'without a restart.'),
+]
+
+lightos_opts = compatible_opts + driver_opts + tenancy_opts
 
 
 def list_opts():

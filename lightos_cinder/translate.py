@@ -58,27 +58,40 @@ class Translator(object):
         self._clock = clock or (
             lambda: datetime.datetime.now(datetime.timezone.utc))
 
-    def _token_origin(self):
-        path = getattr(self._token_source, 'path', None)
-        if path:
-            return 'lightos_jwt_file %s' % path
-        return 'lightos_jwt'
+    def _source(self, project=None):
+        source = self._token_source
+        if source is not None and hasattr(source, 'source_for'):
+            return source.source_for(project)
+        return source
 
-    def _token(self):
-        if self._token_source is None:
+    def _token_origin(self, project=None):
+        source = self._source(project)
+        path = getattr(source, 'path', None)
+        if path:
+            option = ('lightos_project_jwt_files[%s]' % project
+                      if project and source is not self._source(None)
+                      else 'lightos_jwt_file')
+            return '%s %s' % (option, path)
+        return getattr(source, 'origin', None) or 'lightos_jwt'
+
+    def _token(self, project=None):
+        source = self._source(project)
+        if source is None:
             return None
         try:
-            return self._token_source.get()
+            return source.get()
         except exception.TokenError:
             return None
 
-    def explain_unauthorized(self):
+    def explain_unauthorized(self, project=None):
         """Why the cluster answered 401, in words an operator can act on."""
-        token = self._token()
+        token = self._token(project)
         if token is None:
             return ('the cluster requires a JWT but none is configured; set '
-                    'lightos_jwt or lightos_jwt_file')
-        origin = self._token_origin()
+                    'lightos_jwt or lightos_jwt_file (or a token of project '
+                    '%s in lightos_project_jwt_files)' % (
+                        project or '<project>'))
+        origin = self._token_origin(project)
         expires = token.expires_at
         if expires is not None and expires <= self._clock():
             return ('the JWT in %s expired at %s; put a new token there'
@@ -88,13 +101,13 @@ class Translator(object):
                 'token there' % origin)
 
     def explain_forbidden(self, project=None):
-        token = self._token()
+        token = self._token(project)
         roles = ', '.join(token.roles) if token is not None else ''
         target = ('LightOS project %s' % project if project
                   else 'this cluster-level resource')
         return ('the JWT in %s (roles: %s) lacks access to %s; use a token '
                 'with the %s:admin or system:cluster-admin role'
-                % (self._token_origin(), roles or 'none', target,
+                % (self._token_origin(project), roles or 'none', target,
                    project or '<project>'))
 
     @contextlib.contextmanager
@@ -126,7 +139,7 @@ class Translator(object):
         except exception.Unauthorized as exc:
             raise cinder_exception.InvalidAuthKey(
                 reason='could not %s for %s: %s (%s %s returned 401)' % (
-                    action, subject, self.explain_unauthorized(),
+                    action, subject, self.explain_unauthorized(project),
                     exc.method, exc.path)) from exc
         except exception.Forbidden as exc:
             raise cinder_exception.NotAuthorized(

@@ -63,6 +63,20 @@ def format_base_url(address, port, scheme='https'):
     return '%s://%s:%d' % (scheme, host, int(port))
 
 
+def api_hosts(conf):
+    """lightos_api_hostnames when set (TLS by name), else the addresses."""
+    return list(getattr(conf, 'lightos_api_hostnames', None) or
+                conf.lightos_api_address or ())
+
+
+# Appended to a certificate verification failure: what an operator does.
+TLS_VERIFY_HINT = (
+    'the cluster certificate is not trusted or does not name this host: '
+    'set driver_ssl_cert_path to the CA bundle that signed it, and list in '
+    'lightos_api_hostnames (or lightos_api_address) the names or addresses '
+    'its subjectAltName carries')
+
+
 def parse_retry_after(value, now=None):
     """Seconds to wait from a Retry-After header, or None if unusable.
 
@@ -141,7 +155,10 @@ def _describe_failure(exc):
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return 'read timeout'
     if isinstance(exc, requests.exceptions.SSLError):
-        return 'TLS error (%s)' % _innermost(exc)
+        text = _innermost(exc)
+        if 'CERTIFICATE_VERIFY_FAILED' in text or "doesn't match" in text:
+            return 'TLS error (%s); %s' % (text, TLS_VERIFY_HINT)
+        return 'TLS error (%s)' % text
     if _nothing_sent(exc):
         return 'connection refused or unreachable (%s)' % _innermost(exc)
     return 'connection lost (%s)' % _innermost(exc)
@@ -277,11 +294,7 @@ class Transport(object):
     @classmethod
     def from_config(cls, conf, **kwargs):
         """Build a transport from the driver's configuration options."""
-        jwt = getattr(conf, 'lightos_jwt', None)
-        jwt_file = getattr(conf, 'lightos_jwt_file', None)
-        token_source = None
-        if jwt or jwt_file:
-            token_source = credentials.TokenSource(value=jwt, path=jwt_file)
+        token_source = credentials.tokens_from_config(conf)
         if getattr(conf, 'driver_ssl_cert_verify', False):
             verify = getattr(conf, 'driver_ssl_cert_path', None) or True
         else:
@@ -298,8 +311,8 @@ class Transport(object):
             retry_interval=getattr(
                 conf, 'lightos_api_endpoint_retry_interval', 30))
         options.update(kwargs)
-        return cls(conf.lightos_api_address,
-                   getattr(conf, 'lightos_api_port', 443), **options)
+        return cls(api_hosts(conf), getattr(conf, 'lightos_api_port', 443),
+                   **options)
 
     @property
     def endpoints(self):
@@ -366,39 +379,44 @@ class Transport(object):
             LOG.info('LightOS API endpoint %s answers again.',
                      endpoint.base_url)
 
-    def _token(self):
-        if self._token_source is None:
-            return None
-        return self._token_source.get()
+    def token_source_for(self, project=None):
+        """The TokenSource whose token goes with requests about project."""
+        source = self._token_source
+        if source is not None and hasattr(source, 'source_for'):
+            return source.source_for(project)
+        return source
 
-    def request(self, method, path, *, params=None, body=None, if_match=None):
+    def request(self, method, path, *, params=None, body=None, if_match=None,
+                project=None):
         """Send one API request and return its parsed JSON body.
 
         Returns ``{}`` for an empty body. Raises a LightOSAPIError subclass
         for an error status and LightOSConnectionError when no endpoint gave
         an answer. A POST is not sent again after it may have reached the
-        server (read timeout or lost connection).
+        server (read timeout or lost connection). ``project`` selects the
+        token when the transport holds one per project.
         """
         call = _Call(method.upper(), path, self._clock() + self._deadline)
+        source = self.token_source_for(project)
         send = dict(params=params, body=body, if_match=if_match)
         retries_later = 0
         reauthenticated = False
         start = None
         while True:
-            endpoint, response = self._send_anywhere(call, start, send)
+            endpoint, response = self._send_anywhere(call, start, send,
+                                                     source)
             status = response.status_code
             if status < 300:
                 return self._parse(response, call)
             error = self._error(response, call, endpoint)
             here = self._endpoints.index(endpoint)
             if (status == 401 and not reauthenticated and
-                    self._token_source is not None and
-                    self._token_source.reload()):
+                    source is not None and source.reload()):
                 # The token file was replaced since it was last read.
                 LOG.info('Retrying %(method)s %(path)s with the JWT re-read '
                          'from %(src)s.', {'method': call.method,
                                            'path': call.path,
-                                           'src': self._token_source.path})
+                                           'src': source.path})
                 reauthenticated = True
                 start = here
             elif status in RETRY_LATER_STATUSES:
@@ -410,14 +428,14 @@ class Transport(object):
             else:
                 raise error
 
-    def _send_anywhere(self, call, start, send):
+    def _send_anywhere(self, call, start, send, source=None):
         """Send to the first endpoint that answers; return it and the answer.
 
         Endpoints that cannot be reached are marked unhealthy and the next
         one is tried, unless the request is not idempotent and may have been
         sent.
         """
-        token = self._token()
+        token = source.get() if source is not None else None
         for endpoint in self._ordered_endpoints(start):
             remaining = call.give_up_at - self._clock()
             if remaining <= 0:
