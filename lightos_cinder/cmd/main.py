@@ -24,6 +24,7 @@ import lightos_cinder
 # sub-command whose parser has ``func`` set to a callable taking the parsed
 # arguments and returning an exit status.
 _COMMAND_MODULES = (
+    'lightos_cinder.checkconfig',
     'lightos_cinder.demo.cli',
     'lightos_cinder.simulator.cli',
 )

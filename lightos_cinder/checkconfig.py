@@ -1,0 +1,290 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""``lightos-cinder check-config``: a backend section against its cluster."""
+
+import copy
+import datetime
+import time
+
+from oslo_config import cfg
+import sqlalchemy
+
+from lightos_cinder import client as client_module
+from lightos_cinder import credentials
+from lightos_cinder import exception
+from lightos_cinder import options
+from lightos_cinder import specs
+from lightos_cinder import transport as transport_module
+
+PASS, WARN, FAIL = 'PASS', 'WARN', 'FAIL'
+
+_CINDER_OPTS = [
+    cfg.BoolOpt('driver_ssl_cert_verify', default=False),
+    cfg.StrOpt('driver_ssl_cert_path'),
+    cfg.StrOpt('volume_backend_name'),
+]
+
+_TYPES_QUERY = sqlalchemy.text(
+    "SELECT vt.name, project.value FROM volume_types vt "
+    "JOIN volume_type_extra_specs backend ON backend.volume_type_id = vt.id "
+    "AND backend.key = 'volume_backend_name' AND backend.deleted = 0 "
+    "LEFT JOIN volume_type_extra_specs project "
+    "ON project.volume_type_id = vt.id "
+    "AND project.key = 'lightos:project_name' AND project.deleted = 0 "
+    "WHERE vt.deleted = 0 AND backend.value = :backend")
+
+
+def load_backend(path, backend):
+    """The options of one backend section (and [database]) of a file."""
+    conf = cfg.ConfigOpts()
+    conf.register_opts(copy.deepcopy(options.lightos_opts + _CINDER_OPTS),
+                       group=backend)
+    conf.register_opts([cfg.StrOpt('connection', secret=True)],
+                       group='database')
+    conf(args=[], project='cinder', default_config_files=[path],
+         default_config_dirs=[])
+    return conf, conf[backend]
+
+
+class Report(object):
+    """Collects check results and prints them as they come."""
+
+    def __init__(self, out):
+        self._out = out
+        self.failed = 0
+
+    def add(self, status, check, detail):
+        if status == FAIL:
+            self.failed += 1
+        self._out('[%s] %-10s %s' % (status, check, detail))
+
+
+def _verify(section):
+    if section.driver_ssl_cert_verify:
+        return section.driver_ssl_cert_path or True
+    return False
+
+
+def check_endpoints(section, tokens, report):
+    verify = _verify(section)
+    tls = ('verified against %s' % (section.driver_ssl_cert_path or
+                                    'the system CA store')
+           if verify else 'NOT verified (set driver_ssl_cert_verify)')
+    if not verify:
+        report.add(WARN, 'tls', 'certificates are %s' % tls)
+    for host in transport_module.api_hosts(section):
+        single = transport_module.Transport(
+            [host], section.lightos_api_port, token_source=tokens,
+            verify=verify,
+            connect_timeout=section.lightos_api_connect_timeout,
+            read_timeout=section.lightos_api_service_timeout,
+            deadline=section.lightos_api_service_timeout, retry_interval=0)
+        started = time.monotonic()
+        try:
+            version = client_module.LightOSClient(single).get_version()
+        except exception.LightOSError as exc:
+            report.add(FAIL, 'endpoint', '%s: %s' % (single.endpoints[0],
+                                                     exc))
+        else:
+            report.add(PASS, 'endpoint', '%s answers (API %s) in %.1f ms, '
+                       'TLS %s' % (single.endpoints[0], version or '?',
+                                   (time.monotonic() - started) * 1000.0,
+                                   tls if verify else 'not verified'))
+        finally:
+            single.close()
+
+
+def check_tokens(tokens, report, now=None):
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    if tokens is None:
+        report.add(WARN, 'token', 'no JWT configured; only a cluster with '
+                   'multi-tenancy disabled accepts that')
+        return
+    for project, source in tokens.sources():
+        whose = 'for project %s' % project if project else 'default'
+        try:
+            token = source.get()
+            token.claims()
+        except (exception.TokenError, AttributeError) as exc:
+            report.add(FAIL, 'token', '%s (%s) cannot be used: %s' % (
+                whose, source.origin, exc))
+            continue
+        roles = ', '.join(token.roles) or 'none'
+        expires = token.expires_at
+        if expires is None:
+            report.add(PASS, 'token', '%s (%s): roles %s, no expiry' % (
+                whose, source.origin, roles))
+        elif expires <= now:
+            report.add(FAIL, 'token', '%s (%s) expired at %s' % (
+                whose, source.origin, expires.isoformat()))
+        else:
+            status = (WARN if expires - now < credentials.EXPIRY_WARNING
+                      else PASS)
+            report.add(status, 'token', '%s (%s): roles %s, expires %s '
+                       '(in %d days)' % (whose, source.origin, roles,
+                                         expires.isoformat(),
+                                         (expires - now).days))
+
+
+def type_projects(conf, section, backend):
+    """``({project: [type names]}, problem)`` from Cinder's database."""
+    connection = conf.database.connection
+    if not connection:
+        return {}, 'no [database] connection in the file'
+    name = section.volume_backend_name or backend
+    try:
+        engine = sqlalchemy.create_engine(connection)
+        try:
+            with engine.connect() as db:
+                rows = db.execute(_TYPES_QUERY, {'backend': name}).fetchall()
+        finally:
+            engine.dispose()
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        return {}, 'cannot read the volume types (%s)' % (
+            exc.__class__.__name__)
+    found = {}
+    for type_name, project in rows:
+        found.setdefault(project or specs.DEFAULT_PROJECT, []).append(
+            type_name)
+    return found, None
+
+
+def check_projects(conf, section, backend, transport, tokens, extra, report):
+    wanted, problem = type_projects(conf, section, backend)
+    if problem:
+        report.add(WARN, 'projects', '%s; checking the projects with a '
+                   'token and those given with --project' % problem)
+    for project in list(tokens.projects if tokens else ()) + list(extra):
+        wanted.setdefault(project, [])
+    if not wanted:
+        wanted[specs.DEFAULT_PROJECT] = []
+    for project in sorted(wanted):
+        types = (' (volume types %s)' % ', '.join(sorted(wanted[project]))
+                 if wanted[project] else '')
+        try:
+            client_module.validate_name(project, 'project name')
+            transport.request(
+                'GET', '%s/projects/%s/volumes' % (client_module.API,
+                                                   project),
+                params={'limit': 1}, project=project)
+        except exception.Forbidden:
+            source = transport.token_source_for(project)
+            roles = ', '.join(source.get().roles) if source else 'none'
+            report.add(FAIL, 'project', '%s%s: the token (%s, roles %s) '
+                       'may not use it; give it a token with the %s:admin '
+                       'role' % (project, types, getattr(
+                           source, 'origin', 'none'), roles, project))
+        except exception.NotFound:
+            report.add(FAIL, 'project', '%s%s does not exist on the '
+                       'cluster' % (project, types))
+        except exception.LightOSError as exc:
+            report.add(FAIL, 'project', '%s%s: %s' % (project, types, exc))
+        else:
+            report.add(PASS, 'project',
+                       '%s%s is accessible' % (project, types))
+
+
+def check_cluster(client, report):
+    try:
+        info = client.get_cluster_info()
+    except exception.LightOSError as exc:
+        report.add(FAIL, 'cluster', 'cannot read clusterinfo: %s' % exc)
+        return
+    if info.subsystem_nqn:
+        report.add(PASS, 'cluster', '%s (%s): subsystem NQN %s, at most %d '
+                   'replicas' % (info.uuid, info.name or 'unnamed',
+                                 info.subsystem_nqn,
+                                 info.current_max_replicas))
+    else:
+        report.add(FAIL, 'cluster', '%s reports no subsystem NQN; hosts '
+                   'cannot attach' % info.uuid)
+    try:
+        nodes = client.list_nodes()
+    except exception.Forbidden:
+        report.add(WARN, 'nodes', 'the token may not list nodes; attach '
+                   'targets come from clusterinfo: %s' % (
+                       ', '.join(info.nvme_endpoints) or 'none'))
+    except exception.LightOSError as exc:
+        report.add(FAIL, 'nodes', 'cannot list nodes: %s' % exc)
+    else:
+        inactive = [n.name for n in nodes if n.state.value != 'Active']
+        report.add(WARN if inactive or not nodes else PASS, 'nodes',
+                   '%d nodes%s' % (len(nodes), '; not Active: %s' % ', '.join(
+                       inactive) if inactive else ', all Active'))
+    try:
+        stats = client.get_cluster_stats()
+    except exception.Forbidden:
+        report.add(WARN, 'capacity', 'the token may not read /cluster; '
+                   'Cinder sees capacity as unknown')
+    except exception.LightOSError as exc:
+        report.add(FAIL, 'capacity', 'cannot read /cluster: %s' % exc)
+    else:
+        free = stats.estimated_free_logical or stats.free_physical
+        total = stats.estimated_logical or stats.effective_physical
+        report.add(PASS, 'capacity', '%.1f GiB free of %.1f GiB' % (
+            free / float(1 << 30), total / float(1 << 30)))
+
+
+def run_checks(path, backend, extra_projects=(), out=print):
+    """Run every check; return the number of failures."""
+    report = Report(out)
+    try:
+        conf, section = load_backend(path, backend)
+        tokens = credentials.tokens_from_config(section)
+    except (cfg.Error, exception.TokenError) as exc:
+        report.add(FAIL, 'config', str(exc))
+        return report.failed
+    if not transport_module.api_hosts(section):
+        report.add(FAIL, 'config', '[%s] sets neither lightos_api_address '
+                   'nor lightos_api_hostnames' % backend)
+        return report.failed
+    check_endpoints(section, tokens, report)
+    check_tokens(tokens, report)
+    transport = transport_module.Transport.from_config(
+        section, token_source=tokens,
+        deadline=section.lightos_api_service_timeout)
+    try:
+        client = client_module.LightOSClient(transport)
+        check_cluster(client, report)
+        check_projects(conf, section, backend, transport, tokens,
+                       extra_projects, report)
+    finally:
+        transport.close()
+    verdict = 'FAILED' if report.failed else 'OK'
+    out('%s: %d check(s) failed' % (verdict, report.failed))
+    return report.failed
+
+
+def _main(args):
+    return 1 if run_checks(args.config_file, args.backend,
+                           args.project) else 0
+
+
+def register(subparsers):
+    parser = subparsers.add_parser(
+        'check-config', help='check a LightOS backend of cinder.conf',
+        description='Check the API endpoints (reachability, TLS, latency), '
+                    'the tokens (validity, expiry, scope, access to the '
+                    'projects of the backend\'s volume types), and the '
+                    'cluster (subsystem NQN, nodes, capacity) of one '
+                    'backend section. Exits 1 when a check fails.')
+    parser.add_argument('--config-file', required=True,
+                        help='cinder.conf to read')
+    parser.add_argument('--backend', required=True,
+                        help='name of the backend section, e.g. lightos')
+    parser.add_argument('--project', action='append', default=[],
+                        help='also check access to this LightOS project '
+                             '(repeatable)')
+    parser.set_defaults(func=_main)
