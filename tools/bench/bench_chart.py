@@ -43,9 +43,11 @@ def _panel(axis, delay, ops, labels):
         highs = [ops[op][driver]['max'] * 1e3 - m
                  for m, op in zip(medians, names)]
         positions = [i + offset for i in range(len(names))]
-        axis.bar(positions, medians, width, label=labels[driver],
-                 color=COLOURS[driver], yerr=[lows, highs], capsize=3,
-                 error_kw={'elinewidth': 0.8})
+        bars = axis.bar(positions, medians, width, label=labels[driver],
+                        color=COLOURS[driver], yerr=[lows, highs],
+                        capsize=3, error_kw={'elinewidth': 0.8})
+        axis.bar_label(bars, labels=['%.0f' % m for m in medians],
+                       fontsize=7, padding=2)
     floors = [ops[op]['floor'] * 1e3 for op in names]
     if any(floors):
         axis.hlines(floors, [i - 0.45 for i in range(len(names))],
@@ -57,6 +59,7 @@ def _panel(axis, delay, ops, labels):
     axis.set_ylabel('latency, ms (median, min-max)')
     axis.set_title('backend delay %s ms' % delay)
     axis.grid(axis='y', alpha=0.3)
+    axis.margins(y=0.12)
     axis.legend(fontsize=8, loc='upper left')
 
 

@@ -135,7 +135,10 @@ def _print_latency(results, summ, reps):
                 _x(row['ours_over_floor']), _x(row['intree_over_floor']),
                 row['requests'][OURS], row['requests'][INTREE]))
     print('  (REST = requests per operation, this driver / in-tree, from '
-          'the simulator counters)')
+          'the simulator counters.')
+    print('   The in-tree extend_volume returns once its PUT is accepted, '
+          'without waiting')
+    print('   for the volume to leave Updating, hence below the floor.)')
 
 
 def _targets(summ):
