@@ -183,33 +183,33 @@ class VolumeAdapter(object):
     def _create(self, volume, spec, size_bytes, source_uuid=None):
         """Create (or adopt) the volume and wait until it is usable."""
         project, name = spec.project, naming.volume_name(volume)
+
+        def post():
+            return self._client.create_volume(
+                project, name, size_bytes, replica_count=spec.replicas,
+                compression=spec.compression, acl=acl.NO_ACCESS,
+                ip_acl=self._initial_ip_acl(),
+                source_snapshot_uuid=source_uuid,
+                qos_policy_uuid=spec.qos_policy_uuid)
+
         with self._translated('create the volume', volume_id=volume.id,
                               project=project, name=name):
-            created = None
-            found = self._client.find_volume(project, name)
-            if found is not None:
+            try:
+                created = post()
+            except (exception.LightOSConnectionError, exception.Conflict,
+                    exception.ServerError):
+                # Names are unique per project: 409 means an earlier attempt
+                # made the volume, and a lost answer may hide that this one
+                # did. Looking the name up only then keeps a create to one
+                # round trip.
+                found = self._client.find_volume(project, name)
+                if found is None:
+                    raise
                 created = self._adopt(volume, found, spec, size_bytes,
                                       source_uuid)
-            if created is None:
-                try:
-                    created = self._client.create_volume(
-                        project, name, size_bytes,
-                        replica_count=spec.replicas,
-                        compression=spec.compression, acl=acl.NO_ACCESS,
-                        ip_acl=self._initial_ip_acl(),
-                        source_snapshot_uuid=source_uuid,
-                        qos_policy_uuid=spec.qos_policy_uuid)
-                except (exception.LightOSConnectionError, exception.Conflict,
-                        exception.ServerError):
-                    # The request may have been applied before the answer
-                    # was lost; names are unique per project.
-                    found = self._client.find_volume(project, name)
-                    if found is None:
-                        raise
-                    created = self._adopt(volume, found, spec, size_bytes,
-                                          source_uuid)
-                    if created is None:
-                        raise
+                if created is None:
+                    # The name was held by a volume being deleted, now gone.
+                    created = post()
             try:
                 ready = self.steps.volume_usable(project, created.uuid, name)
             except exception.LightOSError:
