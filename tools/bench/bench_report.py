@@ -159,8 +159,11 @@ def _targets(summ):
     if 'failover' in summ:
         fo = summ['failover']
         first = fo['blackhole'][OURS]['first']['max']
-        rows.append(('blackholed node costs at most the timeout (%d s) once'
-                     % fo['service_timeout'],
+        # The simulator's blackhole accepts the connection and never
+        # answers, so one read timeout (the service timeout) is the least
+        # a client can lose on it; the connect timeout cannot trigger.
+        rows.append(('blackholed node costs one service timeout (%d s), '
+                     'once' % fo['service_timeout'],
                      'first %.2f s, then <= %.3f s' % (
                          first, fo['blackhole'][OURS]['next_max']),
                      first <= fo['service_timeout'] + 0.5 and
@@ -259,11 +262,20 @@ def _environment():
                 timespec='seconds')}
 
 
-def report(results, output_dir, command):
-    """Print the tables, write the JSON and the PNG; return 0."""
+def report(results, output_dir, command=None):
+    """Print the tables, write the JSON and the PNG; return 0.
+
+    Without ``command`` the results are a saved run being shown again:
+    their command and environment stay as recorded.
+    """
     summarise(results)
-    results['command'] = command
-    results['environment'] = _environment()
+    if command is not None:
+        results['command'] = command
+        results['environment'] = _environment()
+    env = results.get('environment', {})
+    print('Run: %s  (%s, Python %s, cinder %s, %s CPUs)' % (
+        results.get('command'), env.get('date'), env.get('python'),
+        env.get('cinder'), env.get('cpus')))
     print_tables(results)
     json_path = os.path.join(output_dir, 'driver-bench.json')
     with open(json_path, 'w') as handle:

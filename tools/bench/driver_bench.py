@@ -22,6 +22,7 @@ counters around each timed call.
 """
 
 import contextlib
+import json
 import os
 import tempfile
 
@@ -81,6 +82,9 @@ def add_arguments(parser):
     group.add_argument('--driver-service-timeout', type=int,
                        help='lightos_api_service_timeout of the failover '
                             'figures (default %d)' % FULL['service_timeout'])
+    group.add_argument('--driver-from', metavar='JSON',
+                       help='measure nothing: show the table and draw the '
+                            'chart of a saved driver-bench.json again')
     group.add_argument('--driver-output-dir', default='bench-results',
                        help='where driver-bench.json and driver-bench.png '
                             'go (default ./bench-results)')
@@ -311,11 +315,15 @@ def _simulators(sim, delays):
 
 
 def run(args, sim):
+    os.makedirs(args.driver_output_dir, exist_ok=True)
+    if args.driver_from:
+        with open(args.driver_from) as handle:
+            saved = json.load(handle)
+        return bench_report.report(saved, args.driver_output_dir)
     conf = settings(args)
     if 0 not in conf['delays']:
         conf['delays'].insert(0, 0)
     results = {'settings': dict(conf), 'drivers': {}}
-    os.makedirs(args.driver_output_dir, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix='lightos-bench-') as workdir, \
             _simulators(sim, conf['delays']) as sims:
         started = {}
