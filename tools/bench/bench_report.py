@@ -23,6 +23,15 @@ import statistics
 import bench_chart
 
 OURS, INTREE = 'ours', 'intree'
+# Table and chart order of the operations (a saved JSON has sorted keys).
+OPERATIONS = ('create_volume', 'initialize_connection',
+              'terminate_connection', 'extend_volume', 'create_snapshot',
+              'create_volume_from_snapshot', 'create_cloned_volume')
+
+
+def _in_order(ops):
+    known = [op for op in OPERATIONS if op in ops]
+    return known + sorted(op for op in ops if op not in OPERATIONS)
 
 
 def summary(values):
@@ -53,8 +62,10 @@ def summarise(results):
     """Add a ``summary`` tree of medians and ratios to the results."""
     out = {}
     lat = {}
-    for delay, ops in results.get('latency', {}).items():
-        for op, data in ops.items():
+    for delay in sorted(results.get('latency', {}), key=int):
+        ops = results['latency'][delay]
+        for op in _in_order(ops):
+            data = ops[op]
             ours, intree = (summary(data[OURS]['seconds']),
                             summary(data[INTREE]['seconds']))
             floor = data['floor']
