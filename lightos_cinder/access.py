@@ -79,7 +79,7 @@ class AccessManager(object):
             return self._adapter.steps.update_volume(
                 location.project, found.uuid, change,
                 '%s on %s' % (action, steps_module.describe(
-                    location.project, found.uuid, found.name)))
+                    location.project, found.uuid, found.name)), known=found)
 
     @coordination.synchronized(_LOCK)
     def initialize_connection(self, volume, connector):

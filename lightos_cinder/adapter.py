@@ -226,7 +226,7 @@ class VolumeAdapter(object):
         if created.size >= size_bytes:
             return created
         try:
-            return self._resize(volume, project, created.uuid, size_bytes)
+            return self._resize(volume, project, created, size_bytes)
         except Exception:
             with excutils.save_and_reraise_exception():
                 self.steps.discard_volume(project, created.uuid, created.name)
@@ -325,22 +325,23 @@ class VolumeAdapter(object):
                  {'name': name, 'uuid': found.uuid,
                   'project': location.project, 'id': volume.id})
 
-    def _resize(self, volume, project, uuid, size_bytes):
+    def _resize(self, volume, project, found, size_bytes):
         def change(current):
             if current.size >= size_bytes:
                 return None
             return {'size_bytes': size_bytes}
         with self._translated('extend the volume', volume_id=volume.id,
-                              project=project, uuid=uuid,
+                              project=project, uuid=found.uuid,
                               error=cinder_exception.ExtendVolumeError):
             return self.steps.update_volume(
-                project, uuid, change,
+                project, found.uuid, change,
                 'extension of %s to %d B' % (
-                    steps_module.describe(project, uuid), size_bytes))
+                    steps_module.describe(project, found.uuid), size_bytes),
+                known=found)
 
     def extend_volume(self, volume, new_size):
         location, found = self.require(volume)
-        self._resize(volume, location.project, found.uuid, _bytes(new_size))
+        self._resize(volume, location.project, found, _bytes(new_size))
         LOG.info('Extended LightOS volume %(uuid)s (project %(project)s) of '
                  'Cinder volume %(id)s to %(size)d GiB.',
                  {'uuid': found.uuid, 'project': location.project,

@@ -148,7 +148,7 @@ class ManageManager(object):
             self._adapter.steps.update_volume(
                 project, found.uuid, change,
                 'renaming %s to %s' % (steps_module.describe(
-                    project, found.uuid, found.name), name))
+                    project, found.uuid, found.name), name), known=found)
         LOG.info('Cinder volume %(id)s manages LightOS volume %(old)s (UUID '
                  '%(uuid)s, project %(project)s), now named %(name)s.',
                  {'id': volume.id, 'old': found.name, 'uuid': found.uuid,

@@ -113,7 +113,8 @@ class RetypeManager(object):
             self._adapter.steps.update_volume(
                 location.project, found.uuid, change,
                 'retype of %s' % steps_module.describe(location.project,
-                                                       found.uuid))
+                                                       found.uuid),
+                known=found)
         LOG.info('Retyped Cinder volume %(id)s in place (LightOS volume '
                  '%(uuid)s, project %(project)s): QoS policy %(policy)s, '
                  'compression %(comp)s.',

@@ -54,14 +54,19 @@ class Steps(object):
         """waiters.wait_for with this adapter's timeout."""
         return waiters.wait_for(probe, timeout=self.timeout, what=what)
 
-    def volume_or_not_ready(self, project, uuid, what):
+    @staticmethod
+    def _usable_or_not_ready(volume, what):
         """The volume when usable; NotReady while busy; else a failure."""
-        volume = self.client.get_volume(project, uuid)
         if volume.state in _USABLE:
             return volume
         if volume.state in _VOLUME_BUSY:
             raise exception.NotReady(volume.state.value)
         raise exception.OperationFailed(what, volume.state.value)
+
+    def volume_or_not_ready(self, project, uuid, what):
+        """Read the volume: usable, NotReady while busy, else a failure."""
+        return self._usable_or_not_ready(self.client.get_volume(project, uuid),
+                                         what)
 
     def volume_usable(self, project, uuid, name=None):
         """Wait until the volume is Available (or Migrating)."""
@@ -187,7 +192,7 @@ class Steps(object):
             return False
         return True
 
-    def update_volume(self, project, uuid, change, what):
+    def update_volume(self, project, uuid, change, what, known=None):
         """Apply ``change`` with If-Match until the volume reflects it.
 
         ``change(volume)`` returns the ``update_volume`` keyword arguments
@@ -195,9 +200,18 @@ class Steps(object):
         it must be idempotent. Stale ETags (412, or 400 when the volume
         changed meanwhile) and busy volumes make it re-read and retry with
         backoff until ``timeout``. Returns the updated volume record.
+
+        ``known`` is a record of the volume the caller has just read; the
+        first attempt starts from it instead of reading the volume again,
+        as its ETag makes a stale record fail safely and be re-read.
         """
+        in_hand = [known] if known is not None else []
+
         def probe():
-            volume = self.volume_or_not_ready(project, uuid, what)
+            if in_hand:
+                volume = self._usable_or_not_ready(in_hand.pop(), what)
+            else:
+                volume = self.volume_or_not_ready(project, uuid, what)
             wanted = change(volume)
             if not wanted:
                 return volume

@@ -215,6 +215,22 @@ def test_stale_etag_412_is_reread_and_retried(sim, drv, volume):
     assert _record(sim, volume).acl == (nqn,)
 
 
+def test_stale_record_in_hand_is_reread_and_retried(sim, drv, volume):
+    """A caller's record whose ETag went stale costs a retry, not a loss."""
+    uuid = _record(sim, volume).uuid
+    stale = drv._client.get_volume('default', uuid)
+    sim.bump_etag('default', uuid)
+    nqn = helpers.connector(1)['nqn']
+    writes = sim.counters()['writes']
+    updated = drv._adapter.steps.update_volume(
+        'default', uuid,
+        lambda current: None if nqn in current.acl else {'acl': (nqn,)},
+        'test update', known=stale)
+    assert updated.acl == (nqn,) and updated.etag != stale.etag
+    assert sim.counters()['writes'] == writes + 1
+    assert _record(sim, volume).acl == (nqn,)
+
+
 def test_stale_etag_400_is_reread_and_retried(make_driver, make_volume):
     """Clusters whose gateway maps an ETag mismatch to 400."""
     with Simulator(nodes=1, etag_mismatch_status=400) as other:
