@@ -35,6 +35,12 @@ LOG = logging.getLogger(__name__)
 _SNAPSHOT_BUSY_ERRORS = (exception.BadRequest, exception.Conflict,
                          exception.ServiceUnavailable, exception.ServerError)
 
+# Failures of a create after which the object may exist all the same: 409
+# (the name is taken, perhaps by an earlier attempt), a 5xx or a lost
+# answer. Names are unique per project, so the name finds it.
+_MAYBE_CREATED = (exception.Conflict, exception.ServerError,
+                  exception.LightOSConnectionError)
+
 
 def _bytes(size_gb):
     return int(size_gb) * units.Gi
@@ -196,12 +202,9 @@ class VolumeAdapter(object):
                               project=project, name=name):
             try:
                 created = post()
-            except (exception.LightOSConnectionError, exception.Conflict,
-                    exception.ServerError):
-                # Names are unique per project: 409 means an earlier attempt
-                # made the volume, and a lost answer may hide that this one
-                # did. Looking the name up only then keeps a create to one
-                # round trip.
+            except _MAYBE_CREATED:
+                # Looking the name up only now keeps a create to one round
+                # trip.
                 found = self._client.find_volume(project, name)
                 if found is None:
                     raise
@@ -355,25 +358,25 @@ class VolumeAdapter(object):
         A busy source volume is retried up to
         lightos_api_service_snapshots_max_calls times.
         """
-        attempts = []
         max_calls = max(1, self._conf.lightos_api_service_snapshots_max_calls)
+        attempts = 0
 
         def probe():
-            found = self._client.find_snapshot(project, name)
-            if found is not None and (
-                    found.state is not models.SnapshotState.DELETING):
-                return found
-            attempts.append(1)
+            nonlocal attempts
+            attempts += 1
             try:
                 return self._client.create_snapshot(
                     project, name, source_uuid, description=why[:200])
-            except _SNAPSHOT_BUSY_ERRORS as exc:
-                if len(attempts) >= max_calls:
+            except _SNAPSHOT_BUSY_ERRORS + _MAYBE_CREATED as exc:
+                if isinstance(exc, _MAYBE_CREATED):
+                    found = self._client.find_snapshot(project, name)
+                    if found is not None and (
+                            found.state is not models.SnapshotState.DELETING):
+                        return found
+                if attempts >= max_calls:
                     raise
-                raise exception.NotReady('source busy (%s)' % exc.status)
-            except exception.LightOSConnectionError:
-                if len(attempts) >= max_calls:
-                    raise
+                if isinstance(exc, exception.LightOSAPIError):
+                    raise exception.NotReady('source busy (%s)' % exc.status)
                 raise exception.NotReady('no answer')
 
         with self._translated('create snapshot %s' % name, project=project,

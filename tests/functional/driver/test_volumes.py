@@ -222,6 +222,31 @@ def test_snapshot_then_larger_volume(sim, drv, projects, make_type,
     drv.delete_snapshot(snapshot)
 
 
+def test_snapshot_create_is_idempotent_by_name(sim, drv, make_volume,
+                                               make_snapshot):
+    source = make_volume()
+    _provider(source, drv.create_volume(source))
+    snapshot = make_snapshot(source)
+    drv.create_snapshot(snapshot)
+    drv.create_snapshot(snapshot)
+    [snap] = helpers.snapshots(sim)
+    assert snap.name == 'snapshot-%s' % snapshot.id
+    assert snap.state is models.SnapshotState.AVAILABLE
+
+
+def test_snapshot_of_a_busy_volume_is_tried_again(sim, drv, make_volume,
+                                                  make_snapshot):
+    source = make_volume()
+    _provider(source, drv.create_volume(source))
+    for node in range(3):
+        sim.set_fault(node, 'status', status=500, count=1,
+                      path=r'/snapshots$')
+    snapshot = make_snapshot(source)
+    drv.create_snapshot(snapshot)
+    [snap] = helpers.snapshots(sim)
+    assert snap.name == 'snapshot-%s' % snapshot.id
+
+
 def test_from_snapshot_into_another_project_is_refused(
         sim, drv, projects, make_type, make_volume, make_snapshot):
     source = make_volume(make_type(GOLD))
