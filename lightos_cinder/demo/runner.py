@@ -31,6 +31,7 @@ from lightos_cinder.demo import leftovers
 from lightos_cinder.demo import progress as progress_mod
 from lightos_cinder.demo import report
 from lightos_cinder.demo import story as story_mod
+from lightos_cinder.demo import tokens
 from lightos_cinder import exception
 from lightos_cinder import simulator
 from lightos_cinder import transport as transport_mod
@@ -41,6 +42,8 @@ VOLUME_DRIVER = 'lightos_cinder.driver.LightOSVolumeDriver'
 
 NOTHING_LEFT = 'Nothing left behind'
 
+_PROJECTS = tuple(t.project for t in cast.TENANTS)
+
 # What a failed step can raise; anything else is a defect and keeps its
 # traceback.
 _STORY_ERRORS = (progress_mod.StepFailed, harness.SetupError,
@@ -48,9 +51,16 @@ _STORY_ERRORS = (progress_mod.StepFailed, harness.SetupError,
 
 
 def _cluster_client(sim):
+    """A client for the demo's own reads, with a read-only token.
+
+    The token is not the driver's, so the per-token counts tell the
+    driver's requests from the demo's.
+    """
+    token = sim.mint_token(
+        roles=tokens.viewer_roles(_PROJECTS).split(','))
     transport = transport_mod.Transport(
         sim.addresses, sim.port,
-        token_source=credentials.TokenSource(path=sim.token_path),
+        token_source=credentials.TokenSource(value=token),
         verify=sim.ca_path)
     return client_mod.LightOSClient(transport)
 
@@ -76,10 +86,18 @@ def _start_simulator(args, out):
 
 def _start_cinder(sim, args, out):
     out.section('Cinder (API, scheduler and volume services in-process)')
-    # The token stays in the simulator's token file (lightos_jwt_file), so
-    # the section can be shown as it is.
+    # Tokens stay in files (lightos_jwt_file for the system token, one per
+    # tenant in lightos_project_jwt_files), so the section can be shown.
+    with out.step('mint a project-admin token per tenant') as step:
+        paths = tokens.mint_project_tokens(
+            sim, _PROJECTS, os.path.join(args.workdir, 'tokens'))
+        step.result = ', '.join('%s in %s' % (
+            tokens.admin_roles(project), os.path.basename(paths[project]))
+            for project in _PROJECTS)
     section = cinderconf.set_option(sim.cinder_conf(BACKEND, jwt='file'),
                                     'volume_driver', VOLUME_DRIVER)
+    section = cinderconf.set_option(section, 'lightos_project_jwt_files',
+                                    tokens.option_value(paths))
     conf_path, log_file = cinderconf.write(args.workdir, HOST, BACKEND,
                                            section)
     out.say('    %s, backend section:' % conf_path)
@@ -115,18 +133,34 @@ def _check_leftovers(cinder, cluster, sim, out):
         cinder.admin_context(), [t.project for t in cast.TENANTS]) +
         leftovers.cluster_leftovers(cluster, sim.state()))
     out.block(report.format_leftovers(found), indent='  ')
-    _show_traffic(sim, out)
     return [item for item in found if item.count]
 
 
 def _show_traffic(sim, out):
+    """Print the API traffic per node and per token; return token problems.
+
+    The counts are the simulator's: which token each request it answered
+    carried, so a tenant line shows that tenant's requests were served with
+    its own token.
+    """
     counters = sim.counters()
+    out.section('API traffic')
     nodes = ', '.join('%s %d (%d)' % (address, node['requests'],
                                       node['connections'])
                       for address, node in sorted(counters['nodes'].items()))
-    out.say()
-    out.say('  API requests per node (connections), driver and demo: %s; '
+    out.say('  requests per node (connections), driver and demo: %s; '
             '%d writes' % (nodes, counters['writes']))
+    holders = [(tokens.admin_roles(p), p) for p in _PROJECTS] + [
+        (tokens.SYSTEM_ROLES, 'default'),
+        (tokens.viewer_roles(_PROJECTS), 'demo reads')]
+    rows = tokens.usage(counters['callers'], holders)
+    out.say('  requests per token, as the cluster counted them:')
+    out.block(tokens.format_usage(rows), indent='    ')
+    for row in rows[:len(_PROJECTS)]:
+        out.say('  %s: %d requests served with its own token (%s), %d '
+                'refused' % (row.holder, row.requests, row.roles,
+                             row.denied))
+    return tokens.problems(rows, _PROJECTS)
 
 
 def _keep_running(sim, conf_path, out):
@@ -155,12 +189,15 @@ def run(args, out=None):
     try:
         cinder, conf_path, log_file = _start_cinder(sim, args, out)
         cluster = clusterview.ClusterView(
-            _cluster_client(sim), [t.project for t in cast.TENANTS],
+            _cluster_client(sim), _PROJECTS,
             {h.nqn: h.name for h in cast.COMPUTE_HOSTS})
         story = story_mod.Story(cinder, cluster, out, BACKEND, log_file)
         differing = _tell(story, out)
         left = _check_leftovers(cinder, cluster, sim, out)
+        token_problems = _show_traffic(sim, out)
         out.say()
+        for problem in token_problems:
+            out.say('FAILED: %s.' % problem)
         if differing:
             out.say('FAILED: Cinder and the cluster disagree on %d '
                     'resource(s); see the table above.' % len(differing))
@@ -170,7 +207,7 @@ def run(args, out=None):
         else:
             out.say('%s: Cinder and the cluster are empty again.'
                     % NOTHING_LEFT)
-        status = 1 if differing or left else 0
+        status = 1 if differing or left or token_problems else 0
         out.say('Finished in %.1f s.' % out.elapsed)
         if args.keep:
             _keep_running(sim, conf_path, out)

@@ -99,6 +99,9 @@ class Response:
     body: dict
     route: str = None
     headers: dict = dataclasses.field(default_factory=dict)
+    # The roles of the token that was accepted (``scope:role``, sorted and
+    # comma-joined); None when no token was accepted.
+    caller: str = None
 
     @property
     def accepted_write(self):
@@ -128,6 +131,12 @@ def _match(segments, pattern):
     return params
 
 
+def _caller(principal):
+    if principal is None:
+        return None
+    return ','.join(sorted('%s:%s' % role for role in principal.roles))
+
+
 def find_route(method, segments):
     """Return (route, params); a 404 or 501 ApiError when none matches."""
     path_matched = False
@@ -153,6 +162,7 @@ class App:
 
     def handle(self, method, target, headers, raw_body):
         route = None
+        principal = None
         try:
             split = urllib.parse.urlsplit(target)
             parts = split.path.split('/')
@@ -170,10 +180,12 @@ class App:
             project = self._project_of(route, request)
             self._authorize(route, principal, project)
             answer = getattr(self, '_' + route.handler)(request, project)
-            return Response(200, answer, route.label)
+            return Response(200, answer, route.label,
+                            caller=_caller(principal))
         except errors.ApiError as exc:
             return Response(exc.status, exc.body(),
-                            route.label if route else None)
+                            route.label if route else None,
+                            caller=_caller(principal))
 
     def _authenticate(self, headers):
         if self.authenticator is None:

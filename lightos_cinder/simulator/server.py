@@ -32,7 +32,11 @@ _IDLE_TIMEOUT = 120.0
 
 
 class Counters:
-    """Requests, connections and routes per node, and accepted writes."""
+    """Requests, connections and routes per node, and accepted writes.
+
+    ``callers`` counts requests (and 403 answers among them) per accepted
+    token, named by its roles, so a test can tell which token was used.
+    """
 
     def __init__(self, addresses):
         self._addresses = list(addresses)
@@ -45,6 +49,7 @@ class Counters:
                                      'routes': collections.Counter()}
                            for address in self._addresses}
             self._writes = 0
+            self._callers = {}
 
     def connection(self, address):
         with self._lock:
@@ -60,6 +65,12 @@ class Counters:
                 self._nodes[address]['routes'][response.route] += 1
             if response.accepted_write:
                 self._writes += 1
+            if response.caller is not None:
+                seen = self._callers.setdefault(
+                    response.caller, {'requests': 0, 'denied': 0})
+                seen['requests'] += 1
+                if response.status == 403:
+                    seen['denied'] += 1
 
     def snapshot(self):
         with self._lock:
@@ -69,6 +80,8 @@ class Counters:
                                     'routes': dict(node['routes'])}
                           for address, node in self._nodes.items()},
                 'writes': self._writes,
+                'callers': {caller: dict(seen)
+                            for caller, seen in self._callers.items()},
             }
 
 

@@ -32,6 +32,7 @@ from lightos_cinder import client as client_mod
 from lightos_cinder import credentials
 from lightos_cinder.demo import clusterview
 from lightos_cinder.demo import leftovers
+from lightos_cinder import exception
 from lightos_cinder import transport as transport_mod
 
 DEMO = [sys.executable, '-m', 'lightos_cinder.cmd.main', 'demo']
@@ -68,9 +69,21 @@ def _table_rows(stdout, title):
     return rows
 
 
-def _secret(workdir):
-    with open(os.path.join(workdir, 'simulator', 'system.jwt')) as handle:
-        return handle.read().strip()
+TENANTS = ('tenant-a', 'tenant-b')
+
+
+def _token_paths(workdir):
+    return [os.path.join(workdir, 'simulator', 'system.jwt')] + [
+        os.path.join(workdir, 'tokens', '%s.jwt' % tenant)
+        for tenant in TENANTS]
+
+
+def _secrets(workdir):
+    found = []
+    for path in _token_paths(workdir):
+        with open(path) as handle:
+            found.append(handle.read().strip())
+    return found
 
 
 @pytest.fixture(scope='module')
@@ -133,14 +146,53 @@ def test_demo_uses_this_projects_driver(demo_run):
     assert 'Starting volume driver LightOSVolumeDriver' in log
 
 
-def test_demo_never_shows_the_token(demo_run):
+def test_demo_never_shows_a_token(demo_run):
     workdir, result = demo_run
-    token = _secret(workdir)
-    assert token
+    tokens = _secrets(workdir)
+    assert len(set(tokens)) == 3 and all(tokens)
     with open(os.path.join(workdir, 'cinder.log')) as handle:
         log = handle.read()
     for text in (result.stdout, result.stderr, log):
-        assert token not in text
+        for token in tokens:
+            assert token not in text
+
+
+def test_demo_gives_each_tenant_a_token_file(demo_run):
+    workdir, _ = demo_run
+    with open(os.path.join(workdir, 'cinder.conf')) as handle:
+        conf = handle.read()
+    system, *tenants = _token_paths(workdir)
+    assert 'lightos_jwt_file = %s\n' % system in conf
+    assert 'lightos_project_jwt_files = %s\n' % ','.join(
+        '%s:%s' % pair for pair in zip(TENANTS, tenants)) in conf
+    for path in tenants:
+        assert os.stat(path).st_mode & 0o077 == 0
+
+
+def test_demo_serves_each_tenant_with_its_own_token(demo_run):
+    _, result = demo_run
+    lines = _section(result.stdout, 'API traffic')
+    # The table is indented below its title; the tenant lines follow it.
+    table = [row for row in _table_rows(result.stdout, 'API traffic')
+             if row.startswith('    ')]
+    assert len(table) == 4, table
+    counted = {}
+    for row in table:
+        roles, requests, refused = row.split()[-3:]
+        counted[roles] = (int(requests), int(refused))
+    for tenant in TENANTS:
+        requests, refused = counted['%s:admin' % tenant]
+        # Every step of the story reaches the cluster for both tenants.
+        assert requests >= 10 and refused == 0, table
+        assert ('  %s: %d requests served with its own token (%s:admin), '
+                '0 refused' % (tenant, requests, tenant)) in lines
+    # The driver's default token only serves cluster-wide requests, and
+    # no request anywhere was refused.
+    assert counted['system:cluster-admin'][0] > 0
+    assert all(refused == 0 for _, refused in counted.values()), table
+    total = sum(int(n) for n in re.findall(
+        r'127\.0\.0\.\d+ (\d+) \(', lines[0]))
+    assert total == sum(requests for requests, _ in counted.values())
 
 
 def test_keep_leaves_the_simulator_serving(tmp_path):
@@ -198,3 +250,21 @@ def test_leftover_check_sees_a_stray_volume(sim):
         found = leftovers.cluster_leftovers(view, sim.state())
     assert [(item.place, item.count, item.detail) for item in found] == [
         ('API', 1, 'stray'), ('API', 0, ''), ('simulator', 1, 'stray')]
+
+
+def test_simulator_counts_requests_per_token(sim):
+    """Requests are counted per token; another project's token is 403."""
+    for tenant in TENANTS:
+        sim.create_project(tenant)
+    token = sim.mint_token(roles=('tenant-a:admin',))
+    transport = transport_mod.Transport(
+        sim.addresses, sim.port,
+        token_source=credentials.TokenSource(value=token),
+        verify=sim.ca_path)
+    with transport:
+        client = client_mod.LightOSClient(transport)
+        assert client.list_volumes('tenant-a') == []
+        with pytest.raises(exception.Forbidden):
+            client.list_volumes('tenant-b')
+    assert sim.counters()['callers'] == {
+        'tenant-a:admin': {'requests': 2, 'denied': 1}}

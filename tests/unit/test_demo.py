@@ -26,6 +26,7 @@ from lightos_cinder.demo import cast
 from lightos_cinder.demo import cinderconf
 from lightos_cinder.demo import progress
 from lightos_cinder.demo import report
+from lightos_cinder.demo import tokens
 
 GIB = report.GIB
 VIEW = report.View(name='gold-1', project='tenant-a', replicas=3,
@@ -173,3 +174,70 @@ def test_compute_hosts_look_like_os_brick_connectors():
         assert connector['host_ips'] == [host.ip]
         assert host.ip.startswith('127.')
     assert len({h.nqn for h in cast.COMPUTE_HOSTS}) == 2
+
+
+class _Minter(object):
+    """Stands in for the simulator's mint_token; records the roles."""
+
+    def __init__(self):
+        self.roles = []
+
+    def mint_token(self, roles):
+        self.roles.append(tuple(roles))
+        return 'token-%d' % len(self.roles)
+
+
+def test_project_tokens_go_to_private_files(tmp_path):
+    minter = _Minter()
+    paths = tokens.mint_project_tokens(minter, ('tenant-a', 'tenant-b'),
+                                       str(tmp_path / 'tokens'))
+    assert minter.roles == [('tenant-a:admin',), ('tenant-b:admin',)]
+    for index, project in enumerate(('tenant-a', 'tenant-b'), 1):
+        path = paths[project]
+        assert path == str(tmp_path / 'tokens' / ('%s.jwt' % project))
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        with open(path) as handle:
+            assert handle.read() == 'token-%d\n' % index
+    assert stat.S_IMODE(os.stat(tmp_path / 'tokens').st_mode) == 0o700
+    assert tokens.option_value(paths) == (
+        'tenant-a:%s,tenant-b:%s' % (paths['tenant-a'], paths['tenant-b']))
+
+
+HOLDERS = [('tenant-a:admin', 'tenant-a'), ('tenant-b:admin', 'tenant-b'),
+           ('system:cluster-admin', 'default')]
+
+
+def test_token_usage_rows_follow_the_holders():
+    rows = tokens.usage({'system:cluster-admin': {'requests': 5,
+                                                  'denied': 0},
+                         'tenant-a:admin': {'requests': 7, 'denied': 0},
+                         'tenant-c:admin': {'requests': 1, 'denied': 1}},
+                        HOLDERS)
+    assert rows == [tokens.Usage('tenant-a', 'tenant-a:admin', 7, 0),
+                    tokens.Usage('tenant-b', 'tenant-b:admin', 0, 0),
+                    tokens.Usage('default', 'system:cluster-admin', 5, 0),
+                    tokens.Usage('unexpected', 'tenant-c:admin', 1, 1)]
+    table = tokens.format_usage(rows).splitlines()
+    assert table[0].split() == ['token', 'roles', 'requests', 'refused',
+                                '(403)']
+    assert table[2].split() == ['tenant-a', 'tenant-a:admin', '7', '0']
+
+
+def test_token_problems_name_what_went_wrong():
+    clean = tokens.usage({'tenant-a:admin': {'requests': 3, 'denied': 0},
+                          'tenant-b:admin': {'requests': 2, 'denied': 0}},
+                         HOLDERS)
+    assert tokens.problems(clean, ('tenant-a', 'tenant-b')) == []
+    rows = tokens.usage({'tenant-a:admin': {'requests': 3, 'denied': 2},
+                         'tenant-c:admin': {'requests': 1, 'denied': 0}},
+                        HOLDERS)
+    assert tokens.problems(rows, ('tenant-a', 'tenant-b')) == [
+        'no request carried the token of tenant-b',
+        '2 request(s) with the tenant-a token (tenant-a:admin) were '
+        'refused with 403',
+        '1 request(s) carried a token nobody was given (tenant-c:admin)']
+
+
+def test_viewer_roles_are_sorted():
+    assert tokens.viewer_roles(['tenant-b', 'tenant-a']) == (
+        'tenant-a:viewer,tenant-b:viewer')
