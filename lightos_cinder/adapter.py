@@ -310,9 +310,14 @@ class VolumeAdapter(object):
                 self.steps.delete_snapshot(project, found.uuid, name)
 
     def delete_volume(self, volume):
+        # A clone removes its temporary snapshot before it returns the
+        # provider_id with the UUID, so only a volume without one can have
+        # left a snapshot behind.
+        created_in_full = naming.location_of(volume).uuid is not None
         location, found = self.lookup(volume)
         name = naming.volume_name(volume)
-        self._remove_clone_leftover(volume, location.project)
+        if not created_in_full:
+            self._remove_clone_leftover(volume, location.project)
         if found is None:
             LOG.info('Cinder volume %(id)s has no LightOS volume %(name)s in '
                      'project %(project)s; nothing to delete.',

@@ -70,4 +70,4 @@ def test_requests_per_operation(sim, drv, make_volume, make_snapshot,
     totals = {op: sum(routes.values()) for op, routes in counts.items()}
     assert totals == {'create': 2, 'attach': 3, 'detach': 3, 'snapshot': 3,
                       'clone': 7, 'extend': 3, 'delete snapshot': 3,
-                      'delete': 4}, counts
+                      'delete': 3}, counts

@@ -304,6 +304,17 @@ def test_clone_failing_on_the_cluster_removes_the_snapshot(sim, drv,
     assert failed.state is models.VolumeState.FAILED
 
 
+def test_delete_removes_what_a_failed_clone_left(sim, drv, make_volume):
+    source = make_volume(size=1)
+    _provider(source, drv.create_volume(source))
+    clone = make_volume(size=1)
+    source_uuid = helpers.volume_named(sim, 'volume-%s' % source.id).uuid
+    drv._client.create_snapshot('default', 'for_clone_%s' % clone.id,
+                                source_uuid)
+    drv.delete_volume(clone)
+    assert helpers.snapshots(sim) == []
+
+
 def test_update_provider_info_sends_nothing(sim, drv, projects, make_type,
                                             make_volume):
     typed = make_volume(make_type(GOLD))
