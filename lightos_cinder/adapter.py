@@ -90,14 +90,8 @@ class VolumeAdapter(object):
         with self._translated('look up the volume', volume_id=volume.id,
                               project=location.project, uuid=location.uuid,
                               name=name):
-            if location.uuid:
-                try:
-                    found = self._client.get_volume(location.project,
-                                                    location.uuid)
-                except exception.NotFound:
-                    found = None
-            else:
-                found = self._client.find_volume(location.project, name)
+            found = self._client.find_volume(location.project, name,
+                                             uuid=location.uuid)
         if found is not None and found.state is models.VolumeState.DELETING:
             found = None
         if found is not None and not location.uuid:
@@ -125,17 +119,13 @@ class VolumeAdapter(object):
         its provider_id; the others by name.
         """
         location = naming.parse_provider_id(snapshot.get('provider_id'))
+        if location is None or not location.uuid:
+            location = naming.Location(project)
         name = naming.snapshot_name(snapshot)
         with self._translated('look up the snapshot', snapshot_id=snapshot.id,
                               project=project, name=name):
-            if location is not None and location.uuid:
-                try:
-                    found = self._client.get_snapshot(location.project,
-                                                      location.uuid)
-                except exception.NotFound:
-                    found = None
-            else:
-                found = self._client.find_snapshot(project, name)
+            found = self._client.find_snapshot(location.project, name,
+                                               uuid=location.uuid)
         if found is None or found.state is models.SnapshotState.DELETING:
             return None
         return found

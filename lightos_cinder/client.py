@@ -178,8 +178,10 @@ class LightOSClient(object):
             self._get(self._volume_path(project, volume_uuid),
                       project=project))
 
-    def find_volume(self, project, name):
-        """The volume with this name, or None."""
+    def find_volume(self, project, name=None, *, uuid=None):
+        """The volume with this UUID (when given) or name, or None."""
+        if uuid:
+            return _none_if_absent(self.get_volume, project, uuid)
         validate_name(name, 'volume name')
         # The trailing slash selects the get-by-name route, which answers
         # with one volume (or 404), not a list.
@@ -257,8 +259,10 @@ class LightOSClient(object):
             self._get(self._snapshot_path(project, snapshot_uuid),
                       project=project))
 
-    def find_snapshot(self, project, name):
-        """The snapshot with this name, or None."""
+    def find_snapshot(self, project, name=None, *, uuid=None):
+        """The snapshot with this UUID (when given) or name, or None."""
+        if uuid:
+            return _none_if_absent(self.get_snapshot, project, uuid)
         validate_name(name, 'snapshot name')
         # Trailing slash as for volumes; the snapshot query field is
         # capitalised ("Name"), and a lower-case one would be ignored.
@@ -312,6 +316,13 @@ class LightOSClient(object):
             if len(page) < page_size or not fresh:
                 return items
             offset = page[-1].uuid
+
+
+def _none_if_absent(get, *args):
+    try:
+        return get(*args)
+    except exception.NotFound:
+        return None
 
 
 def _one_by_name(data, list_key, name, record):

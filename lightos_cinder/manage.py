@@ -58,6 +58,11 @@ def parse_ref(existing_ref):
                        'UUID as %s' % (SOURCE_NAME, SOURCE_ID))
 
 
+def _lookup(kind, value):
+    """The find_volume/find_snapshot keyword for a parsed reference."""
+    return {'uuid': value} if kind == SOURCE_ID else {'name': value}
+
+
 def _reference(record):
     return {SOURCE_NAME: record.name}
 
@@ -80,13 +85,7 @@ class ManageManager(object):
         kind, value = parse_ref(existing_ref)
         with self._translated('look up %s %s to manage' % (kind, value),
                               volume_id=volume.id, project=project):
-            if kind == SOURCE_ID:
-                try:
-                    found = self._client.get_volume(project, value)
-                except exception.NotFound:
-                    found = None
-            else:
-                found = self._client.find_volume(project, value)
+            found = self._client.find_volume(project, **_lookup(kind, value))
         if found is None or found.state is models.VolumeState.DELETING:
             raise _invalid_ref(existing_ref, 'no LightOS volume with %s %s '
                                'in project %s (the project named by the '
@@ -174,13 +173,8 @@ class ManageManager(object):
         project = location.project
         with self._translated('look up %s %s to manage' % (kind, value),
                               snapshot_id=snapshot.id, project=project):
-            if kind == SOURCE_ID:
-                try:
-                    found = self._client.get_snapshot(project, value)
-                except exception.NotFound:
-                    found = None
-            else:
-                found = self._client.find_snapshot(project, value)
+            found = self._client.find_snapshot(project,
+                                               **_lookup(kind, value))
         if found is None or found.state is models.SnapshotState.DELETING:
             raise _invalid_ref(existing_ref, 'no LightOS snapshot with %s %s '
                                'in project %s' % (kind, value, project))

@@ -31,6 +31,7 @@ _USABLE = (VolumeState.AVAILABLE, VolumeState.MIGRATING)
 _VOLUME_BUSY = (VolumeState.CREATING, VolumeState.UPDATING,
                 VolumeState.ROLLBACK, VolumeState.UNKNOWN)
 _SNAPSHOT_BUSY = (SnapshotState.CREATING, SnapshotState.UNKNOWN)
+_DELETING = (VolumeState.DELETING, SnapshotState.DELETING)
 
 # Answers to a conditional PUT that mean "someone else changed the volume
 # first" or "it is busy": re-read and try again. Clusters report an ETag
@@ -39,8 +40,22 @@ _RETRY_UPDATE = (exception.PreconditionFailed, exception.Conflict)
 
 
 def describe(project, uuid, name=None):
-    text = 'LightOS volume %s' % (name or uuid)
-    return '%s (UUID %s, project %s)' % (text, uuid, project)
+    return 'LightOS volume %s (UUID %s, project %s)' % (
+        name or uuid, uuid, project)
+
+
+def describe_snapshot(project, uuid, name=None):
+    return 'LightOS snapshot %s (UUID %s, project %s)' % (
+        name or uuid, uuid, project)
+
+
+def _gone_or_not_ready(record, what):
+    """None once a record is gone; NotReady while it goes; Failed is final."""
+    if record is None:
+        return None
+    if record.state in (VolumeState.FAILED, SnapshotState.FAILED):
+        raise exception.OperationFailed(what, record.state.value)
+    raise exception.NotReady(record.state.value)
 
 
 class Steps(object):
@@ -77,20 +92,13 @@ class Steps(object):
     def volume_gone(self, project, uuid, name=None):
         """Wait until GET answers 404 for the volume."""
         what = '%s to be deleted' % describe(project, uuid, name)
-
-        def probe():
-            try:
-                volume = self.client.get_volume(project, uuid)
-            except exception.NotFound:
-                return None
-            if volume.state is VolumeState.FAILED:
-                raise exception.OperationFailed(what, volume.state.value)
-            raise exception.NotReady(volume.state.value)
-        return self.wait(probe, what)
+        return self.wait(
+            lambda: _gone_or_not_ready(
+                self.client.find_volume(project, uuid=uuid), what), what)
 
     def snapshot_usable(self, project, uuid, name=None):
-        what = ('LightOS snapshot %s (UUID %s, project %s) to become '
-                'Available' % (name or uuid, uuid, project))
+        what = '%s to become Available' % describe_snapshot(project, uuid,
+                                                            name)
 
         def probe():
             snapshot = self.client.get_snapshot(project, uuid)
@@ -102,70 +110,43 @@ class Steps(object):
         return self.wait(probe, what)
 
     def snapshot_gone(self, project, uuid, name=None):
-        what = 'LightOS snapshot %s (UUID %s, project %s) to be deleted' % (
-            name or uuid, uuid, project)
-
-        def probe():
-            try:
-                snapshot = self.client.get_snapshot(project, uuid)
-            except exception.NotFound:
-                return None
-            if snapshot.state is SnapshotState.FAILED:
-                raise exception.OperationFailed(what, snapshot.state.value)
-            raise exception.NotReady(snapshot.state.value)
-        return self.wait(probe, what)
+        what = '%s to be deleted' % describe_snapshot(project, uuid, name)
+        return self.wait(
+            lambda: _gone_or_not_ready(
+                self.client.find_snapshot(project, uuid=uuid), what), what)
 
     def delete_volume(self, project, uuid, name=None):
         """Delete a volume and wait until it is gone; absent is success."""
-        what = 'deletion of %s' % describe(project, uuid, name)
-
-        def probe():
-            try:
-                self.client.delete_volume(project, uuid)
-            except exception.NotFound:
-                return None
-            except exception.Conflict:
-                # Another operation on the volume is still running.
-                raise exception.NotReady('busy')
-            except exception.BadRequest:
-                # 400 is also the answer for a volume already Deleting.
-                volume = self._find_by_uuid(project, uuid)
-                if volume is None:
-                    return None
-                if volume.state is not VolumeState.DELETING:
-                    raise
-            return None
-        self.wait(probe, what)
+        self._send_delete(
+            lambda: self.client.delete_volume(project, uuid),
+            lambda: self.client.find_volume(project, uuid=uuid),
+            'deletion of %s' % describe(project, uuid, name))
         self.volume_gone(project, uuid, name)
-
-    def _find_by_uuid(self, project, uuid):
-        try:
-            return self.client.get_volume(project, uuid)
-        except exception.NotFound:
-            return None
 
     def delete_snapshot(self, project, uuid, name=None):
         """Delete a snapshot and wait until it is gone; absent is success."""
-        what = 'deletion of LightOS snapshot %s (UUID %s, project %s)' % (
-            name or uuid, uuid, project)
+        self._send_delete(
+            lambda: self.client.delete_snapshot(project, uuid),
+            lambda: self.client.find_snapshot(project, uuid=uuid),
+            'deletion of %s' % describe_snapshot(project, uuid, name))
+        self.snapshot_gone(project, uuid, name)
 
+    def _send_delete(self, delete, find, what):
+        """Send a DELETE until the cluster takes it; absent is success."""
         def probe():
             try:
-                self.client.delete_snapshot(project, uuid)
+                delete()
             except exception.NotFound:
-                return None
+                pass
             except exception.Conflict:
+                # Another operation on the object is still running.
                 raise exception.NotReady('busy')
             except exception.BadRequest:
-                try:
-                    snapshot = self.client.get_snapshot(project, uuid)
-                except exception.NotFound:
-                    return None
-                if snapshot.state is not SnapshotState.DELETING:
+                # 400 is also the answer for an object already Deleting.
+                record = find()
+                if record is not None and record.state not in _DELETING:
                     raise
-            return None
         self.wait(probe, what)
-        self.snapshot_gone(project, uuid, name)
 
     def discard_volume(self, project, uuid, name=None):
         """Best-effort cleanup after a failure; logs instead of raising."""
@@ -184,11 +165,10 @@ class Steps(object):
         try:
             self.delete_snapshot(project, uuid, name)
         except exception.LightOSError as exc:
-            LOG.error('Could not remove LightOS snapshot %(name)s (UUID '
-                      '%(uuid)s, project %(project)s) after a failed '
-                      'operation (%(err)s); remove it on the cluster.',
-                      {'name': name or uuid, 'uuid': uuid,
-                       'project': project, 'err': exc})
+            LOG.error('Could not remove %(what)s after a failed operation '
+                      '(%(err)s); remove it on the cluster.',
+                      {'what': describe_snapshot(project, uuid, name),
+                       'err': exc})
             return False
         return True
 

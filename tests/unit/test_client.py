@@ -293,6 +293,21 @@ def test_find_volume_other_errors_raise(mock, lightos):
         lightos.find_volume('default', 'volume-1')
 
 
+@pytest.mark.parametrize('status', [200, 404])
+def test_find_by_uuid_gets_the_record_or_none(mock, lightos, status):
+    mock.get(BASE + '/projects/default/volumes/' + VOL_UUID,
+             json=volume_json(), status_code=status)
+    mock.get(BASE + '/projects/default/snapshots/' + SNAP_UUID,
+             json=snapshot_json(), status_code=status)
+    found = [lightos.find_volume('default', uuid=VOL_UUID),
+             lightos.find_snapshot('default', uuid=SNAP_UUID)]
+    if status == 404:
+        assert found == [None, None]
+    else:
+        assert [record.uuid for record in found] == [VOL_UUID, SNAP_UUID]
+    assert mock.call_count == 2
+
+
 def test_list_volumes_follows_offset_paging(mock, lightos):
     vols = [volume_json('v%d' % i, 'u-%d' % i) for i in range(5)]
 
