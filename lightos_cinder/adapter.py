@@ -68,17 +68,9 @@ class VolumeAdapter(object):
         spec = specs.from_config(self._conf, specs.extra_specs_of(volume),
                                  self._cluster.max_replicas)
         with self._translated('list the QoS policies', volume_id=volume.id):
-            wanted = qos.requested_policy(qos.qos_specs_of(volume),
-                                          self._client.list_qos_policies)
-        if wanted and spec.qos_policy_uuid and wanted != spec.qos_policy_uuid:
-            raise cinder_exception.InvalidVolumeType(
-                reason='the type of Cinder volume %s names QoS policy %s in '
-                       '%s and policy %s in its QoS specs; keep one' % (
-                           volume.id, spec.qos_policy_uuid, specs.QOS_POLICY,
-                           wanted))
-        if wanted:
-            spec = dataclasses.replace(spec, qos_policy_uuid=wanted)
-        return spec
+            policy = qos.policy_of(volume.id, spec, qos.qos_specs_of(volume),
+                                   self._client.list_qos_policies)
+        return dataclasses.replace(spec, qos_policy_uuid=policy)
 
     def lookup(self, volume):
         """Return ``(location, LightOS volume or None)`` for a Cinder volume.

@@ -43,12 +43,6 @@ def _invalid(specs_dict, problem):
                    sorted(specs_dict.items()), problem))
 
 
-def new_specs(diff_section):
-    """The new QoS specs from a retype diff's ``qos_specs`` section."""
-    return {key: new for key, (_old, new) in (diff_section or {}).items()
-            if new is not None}
-
-
 def qos_specs_of(volume):
     """The QoS specs (a dict) of a volume's type; {} when it has none."""
     if not volume.get('volume_type_id'):
@@ -62,6 +56,23 @@ def qos_specs_of(volume):
     values = dict(qos.specs or {})
     values['consumer'] = qos.consumer
     return values
+
+
+def policy_of(volume_id, spec, specs_dict, list_policies, whose='the type'):
+    """The QoS policy UUID of a volume, or None for the project default.
+
+    The policy comes from ``lightos:qos_policy`` in ``spec`` or from the
+    QoS specs; naming two different policies is an InvalidVolumeType.
+    """
+    from_qos = requested_policy(specs_dict, list_policies)
+    if from_qos and spec.qos_policy_uuid and (
+            from_qos != spec.qos_policy_uuid):
+        raise cinder_exception.InvalidVolumeType(
+            reason='%s of Cinder volume %s names QoS policy %s in %s and '
+                   'policy %s in its QoS specs; keep one' % (
+                       whose, volume_id, spec.qos_policy_uuid,
+                       specs.QOS_POLICY, from_qos))
+    return from_qos or spec.qos_policy_uuid
 
 
 def _limit(policy, section, key):

@@ -14,7 +14,6 @@
 
 """Retype in place and migration between backends of one cluster."""
 
-from cinder import exception as cinder_exception
 from oslo_log import log as logging
 
 from lightos_cinder import qos
@@ -24,11 +23,6 @@ from lightos_cinder import steps as steps_module
 LOG = logging.getLogger(__name__)
 
 LOCATION_PREFIX = 'LightOSVolumeDriver'
-
-
-def _new_values(diff_section):
-    return {key: new for key, (_old, new) in (diff_section or {}).items()
-            if new is not None}
 
 
 class RetypeManager(object):
@@ -52,17 +46,11 @@ class RetypeManager(object):
         return '%s:%s' % (LOCATION_PREFIX, info.uuid if info else 'unknown')
 
     def _wanted_policy(self, volume, diff, spec):
-        from_qos = qos.requested_policy(
-            qos.new_specs(diff.get('qos_specs')),
-            self._client.list_qos_policies)
-        if from_qos and spec.qos_policy_uuid and (
-                from_qos != spec.qos_policy_uuid):
-            raise cinder_exception.InvalidVolumeType(
-                reason='the new type of Cinder volume %s names QoS policy %s '
-                       'in %s and policy %s in its QoS specs; keep one' % (
-                           volume.id, spec.qos_policy_uuid, specs.QOS_POLICY,
-                           from_qos))
-        return from_qos or spec.qos_policy_uuid
+        with self._translated('list the QoS policies', volume_id=volume.id):
+            return qos.policy_of(volume.id, spec,
+                                 specs.new_specs(diff.get('qos_specs')),
+                                 self._client.list_qos_policies,
+                                 whose='the new type')
 
     def retype(self, volume, diff):
         """True when the volume now matches the new type, else False.
@@ -80,7 +68,7 @@ class RetypeManager(object):
         if not changed and not qos_changed:
             return True
         spec = specs.from_config(self._conf,
-                                 _new_values(diff.get('extra_specs')),
+                                 specs.new_specs(diff.get('extra_specs')),
                                  self._cluster.max_replicas)
         policy = self._wanted_policy(volume, diff, spec)
         location, found = self._adapter.require(volume)

@@ -170,6 +170,12 @@ def changed_specs(diff_section):
             if values[0] != values[1]}
 
 
+def new_specs(diff_section):
+    """The new values of one section of a retype diff (unset ones left out)."""
+    return {key: new for key, (_old, new) in (diff_section or {}).items()
+            if new is not None}
+
+
 def vendor_properties(default_replicas):
     """The ``lightos:`` extra specs, as (key, title, help, type, kwargs)."""
     return (
