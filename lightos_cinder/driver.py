@@ -26,6 +26,7 @@ from lightos_cinder import client as client_module
 from lightos_cinder import cluster as cluster_module
 from lightos_cinder import credentials
 from lightos_cinder import exception
+from lightos_cinder import hostcopy
 from lightos_cinder import manage
 from lightos_cinder import naming
 from lightos_cinder import options
@@ -99,6 +100,9 @@ class LightOSVolumeDriver(driver.VolumeDriver):
             self._cluster.default_token = token_source.default is not None
         self._adapter = adapter.VolumeAdapter(conf, self._client,
                                               self._cluster, translator)
+        self._adapter.host_copy = hostcopy.HostCopy(
+            conf, self._adapter, self._attach_volume, self._detach_volume,
+            self.host)
         self._access = access.AccessManager(conf, self._cluster,
                                             self._adapter, translator)
         self._manage = manage.ManageManager(conf, self._client, self._adapter,

@@ -247,20 +247,6 @@ def test_snapshot_of_a_busy_volume_is_tried_again(sim, drv, make_volume,
     assert snap.name == 'snapshot-%s' % snapshot.id
 
 
-def test_from_snapshot_into_another_project_is_refused(
-        sim, drv, projects, make_type, make_volume, make_snapshot):
-    source = make_volume(make_type(GOLD))
-    _provider(source, drv.create_volume(source))
-    snapshot = make_snapshot(source)
-    drv.create_snapshot(snapshot)
-    writes = sim.counters()['writes']
-    with pytest.raises(cinder_exception.InvalidVolumeType) as info:
-        drv.create_volume_from_snapshot(make_volume(make_type(SILVER)),
-                                        snapshot)
-    assert 'lightos:project_name=tenant-a' in str(info.value)
-    assert sim.counters()['writes'] == writes
-
-
 def test_clone_larger_leaves_no_snapshot(sim, drv, make_volume):
     source = make_volume(size=1)
     _provider(source, drv.create_volume(source))
