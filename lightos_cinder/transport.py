@@ -18,7 +18,6 @@ import datetime
 import email.utils
 import ipaddress
 import socket
-import threading
 import time
 import uuid
 
@@ -28,6 +27,7 @@ from requests import adapters
 import urllib3
 
 from lightos_cinder import credentials
+from lightos_cinder import endpoints as endpoints_module
 from lightos_cinder import exception
 
 LOG = logging.getLogger(__name__)
@@ -211,22 +211,6 @@ class _HTTPAdapter(adapters.HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = pool_classes
 
 
-class _Endpoint(object):
-    """One API service address and what is known about its health."""
-
-    def __init__(self, base_url):
-        self.base_url = base_url
-        self.failed_at = None
-        self.retry_at = 0.0
-        self.reason = None
-
-    def __repr__(self):
-        return self.base_url
-
-    def healthy(self, now):
-        return self.retry_at <= now
-
-
 class _Call(object):
     """What one ``request()`` call has learnt so far."""
 
@@ -260,18 +244,16 @@ class Transport(object):
         if not addresses:
             raise ValueError('No LightOS API address given; set '
                              'lightos_api_address.')
-        self._endpoints = [_Endpoint(format_base_url(a, port, scheme))
-                           for a in addresses]
+        self._endpoints = endpoints_module.EndpointRing(
+            [format_base_url(a, port, scheme) for a in addresses],
+            retry_interval, clock)
         self._token_source = token_source
         self._verify = verify
         self._connect_timeout = float(connect_timeout)
         self._read_timeout = float(read_timeout)
         self._deadline = float(deadline)
-        self._retry_interval = float(retry_interval)
         self._clock = clock
         self._sleep = sleep
-        self._lock = threading.Lock()
-        self._current = 0
         self._session = self._make_session(pool_size)
 
     def _make_session(self, pool_size):
@@ -317,14 +299,11 @@ class Transport(object):
     @property
     def endpoints(self):
         """Base URLs of the endpoints, in configuration order."""
-        return [ep.base_url for ep in self._endpoints]
+        return self._endpoints.base_urls
 
     def endpoint_health(self):
         """``{base_url: None or reason}`` of the endpoints now skipped."""
-        now = self._clock()
-        with self._lock:
-            return {ep.base_url: (None if ep.healthy(now) else ep.reason)
-                    for ep in self._endpoints}
+        return self._endpoints.health()
 
     def close(self):
         self._session.close()
@@ -337,47 +316,6 @@ class Transport(object):
 
     def __repr__(self):
         return '<Transport %s>' % ', '.join(self.endpoints)
-
-    def _ordered_endpoints(self, start=None):
-        """Healthy endpoints from ``start`` on, then skipped ones.
-
-        Skipped (unhealthy) endpoints come last, the oldest failure first,
-        so a call still tries them when nothing else is left.
-        """
-        now = self._clock()
-        with self._lock:
-            first = self._current if start is None else start
-            count = len(self._endpoints)
-            ring = [self._endpoints[(first + i) % count]
-                    for i in range(count)]
-            healthy = [ep for ep in ring if ep.healthy(now)]
-            skipped = sorted((ep for ep in ring if not ep.healthy(now)),
-                             key=lambda ep: ep.failed_at)
-        return healthy + skipped
-
-    def _mark_failed(self, endpoint, reason):
-        now = self._clock()
-        with self._lock:
-            was_healthy = endpoint.failed_at is None
-            endpoint.failed_at = now
-            endpoint.retry_at = now + self._retry_interval
-            endpoint.reason = reason
-        if was_healthy:
-            LOG.warning('LightOS API endpoint %(ep)s failed (%(why)s); '
-                        'skipping it for %(secs)d s.',
-                        {'ep': endpoint.base_url, 'why': reason,
-                         'secs': self._retry_interval})
-
-    def _mark_answered(self, endpoint):
-        with self._lock:
-            recovered = endpoint.failed_at is not None
-            endpoint.failed_at = None
-            endpoint.retry_at = 0.0
-            endpoint.reason = None
-            self._current = self._endpoints.index(endpoint)
-        if recovered:
-            LOG.info('LightOS API endpoint %s answers again.',
-                     endpoint.base_url)
 
     def token_source_for(self, project=None):
         """The TokenSource whose token goes with requests about project."""
@@ -409,7 +347,6 @@ class Transport(object):
             if status < 300:
                 return self._parse(response, call)
             error = self._error(response, call, endpoint)
-            here = self._endpoints.index(endpoint)
             if (status == 401 and not reauthenticated and
                     source is not None and source.reload()):
                 # The token file was replaced since it was last read.
@@ -418,13 +355,13 @@ class Transport(object):
                                            'path': call.path,
                                            'src': source.path})
                 reauthenticated = True
-                start = here
+                start = endpoint
             elif status in RETRY_LATER_STATUSES:
                 self._back_off(call, error, retries_later)
                 retries_later += 1
                 # Start at the next endpoint, in case only this node's API
                 # service is unavailable.
-                start = (here + 1) % len(self._endpoints)
+                start = self._endpoints.after(endpoint)
             else:
                 raise error
 
@@ -436,7 +373,7 @@ class Transport(object):
         sent.
         """
         token = source.get() if source is not None else None
-        for endpoint in self._ordered_endpoints(start):
+        for endpoint in self._endpoints.ordered(start):
             remaining = call.give_up_at - self._clock()
             if remaining <= 0:
                 call.failures.append((endpoint.base_url,
@@ -448,7 +385,7 @@ class Transport(object):
             except requests.exceptions.RequestException as exc:
                 self._connection_failed(call, endpoint, exc)
                 continue
-            self._mark_answered(endpoint)
+            self._endpoints.mark_answered(endpoint)
             LOG.debug('%(method)s %(path)s -> %(status)d in %(ms).1f ms from '
                       '%(ep)s (request id %(rid)s)',
                       {'method': call.method, 'path': call.path,
@@ -462,7 +399,7 @@ class Transport(object):
 
     def _connection_failed(self, call, endpoint, exc):
         reason = _describe_failure(exc)
-        self._mark_failed(endpoint, reason)
+        self._endpoints.mark_failed(endpoint, reason)
         LOG.debug('%(method)s %(path)s failed on %(ep)s: %(why)s (request id '
                   '%(rid)s)', {'method': call.method, 'path': call.path,
                                'ep': endpoint.base_url, 'why': reason,

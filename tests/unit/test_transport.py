@@ -608,7 +608,7 @@ def test_debug_log_of_a_session_never_shows_the_token(mock, clock, tmp_path,
 
 
 def test_marking_unhealthy_warns_once(mock, clock, caplog):
-    caplog.set_level(logging.INFO, logger='lightos_cinder.transport')
+    caplog.set_level(logging.INFO, logger='lightos_cinder.endpoints')
     mock.get(url(A), exc=refused())
     mock.get(url(B), json={})
     tr = make_transport(clock, addresses=(A, B), retry_interval=5)

@@ -1,0 +1,114 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Rotation and health of the API endpoints of one LightOS cluster."""
+
+import threading
+
+from oslo_log import log as logging
+
+LOG = logging.getLogger(__name__)
+
+
+class Endpoint(object):
+    """One API service address and what is known about its health."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+        self.failed_at = None
+        self.retry_at = 0.0
+        self.reason = None
+
+    def __repr__(self):
+        return self.base_url
+
+    def healthy(self, now):
+        return self.retry_at <= now
+
+
+class EndpointRing(object):
+    """The endpoints in rotation, starting with the one that answered last.
+
+    An endpoint that could not be reached is skipped for ``retry_interval``
+    seconds; skipped endpoints are still tried, oldest failure first, when
+    no other is left. Safe to share between threads.
+    """
+
+    def __init__(self, base_urls, retry_interval, clock):
+        self._endpoints = [Endpoint(url) for url in base_urls]
+        self._retry_interval = float(retry_interval)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._current = 0
+
+    def __len__(self):
+        return len(self._endpoints)
+
+    @property
+    def base_urls(self):
+        """Base URLs of the endpoints, in configuration order."""
+        return [ep.base_url for ep in self._endpoints]
+
+    def health(self):
+        """``{base_url: None or reason}`` of the endpoints now skipped."""
+        now = self._clock()
+        with self._lock:
+            return {ep.base_url: (None if ep.healthy(now) else ep.reason)
+                    for ep in self._endpoints}
+
+    def ordered(self, first=None):
+        """Healthy endpoints from ``first`` on, then the skipped ones.
+
+        ``first`` defaults to the endpoint that answered last.
+        """
+        now = self._clock()
+        with self._lock:
+            start = (self._current if first is None
+                     else self._endpoints.index(first))
+            count = len(self._endpoints)
+            ring = [self._endpoints[(start + i) % count]
+                    for i in range(count)]
+            healthy = [ep for ep in ring if ep.healthy(now)]
+            skipped = sorted((ep for ep in ring if not ep.healthy(now)),
+                             key=lambda ep: ep.failed_at)
+        return healthy + skipped
+
+    def after(self, endpoint):
+        """The endpoint that follows ``endpoint`` in configuration order."""
+        index = self._endpoints.index(endpoint)
+        return self._endpoints[(index + 1) % len(self._endpoints)]
+
+    def mark_failed(self, endpoint, reason):
+        now = self._clock()
+        with self._lock:
+            was_healthy = endpoint.failed_at is None
+            endpoint.failed_at = now
+            endpoint.retry_at = now + self._retry_interval
+            endpoint.reason = reason
+        if was_healthy:
+            LOG.warning('LightOS API endpoint %(ep)s failed (%(why)s); '
+                        'skipping it for %(secs)d s.',
+                        {'ep': endpoint.base_url, 'why': reason,
+                         'secs': self._retry_interval})
+
+    def mark_answered(self, endpoint):
+        with self._lock:
+            recovered = endpoint.failed_at is not None
+            endpoint.failed_at = None
+            endpoint.retry_at = 0.0
+            endpoint.reason = None
+            self._current = self._endpoints.index(endpoint)
+        if recovered:
+            LOG.info('LightOS API endpoint %s answers again.',
+                     endpoint.base_url)
