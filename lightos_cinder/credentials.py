@@ -19,6 +19,7 @@ import binascii
 import datetime
 import json
 import os
+import re
 import threading
 
 from oslo_log import log as logging
@@ -32,6 +33,10 @@ LOG = logging.getLogger(__name__)
 EXPIRY_WARNING = datetime.timedelta(days=7)
 REMINDER_INTERVAL = datetime.timedelta(days=1)
 
+# Visible ASCII only: requests refuses a header value with a line break in
+# it with an error that quotes the value, and so the token.
+_TOKEN_PATTERN = re.compile(r'^[\x21-\x7e]+$')
+
 
 class Token(object):
     """A bearer token whose text never shows in a repr, str or log line."""
@@ -43,7 +48,13 @@ class Token(object):
             raise exception.TokenError('The JWT is empty.')
         # Tokens copied from files or command output often end in a newline,
         # which is not part of the token.
-        self._value = value.strip()
+        value = value.strip()
+        if not _TOKEN_PATTERN.match(value):
+            # The message never quotes the value: it is (almost) a secret.
+            raise exception.TokenError(
+                'The JWT holds white space, control or non-ASCII '
+                'characters; put the token on one line, as issued.')
+        self._value = value
 
     @property
     def value(self):

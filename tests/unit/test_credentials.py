@@ -67,6 +67,19 @@ def test_token_rejects_empty_values(value):
         credentials.Token(value)
 
 
+@pytest.mark.parametrize('inner', ['\n', '\r', ' ', '\t', '\x00', '\x7f',
+                                   '\u00e9'])
+def test_token_refuses_characters_a_header_cannot_carry(inner):
+    """requests would refuse the header with an error quoting the token."""
+    value = make_jwt()
+    secret = value.split('.')[2]
+    broken = value[:20] + inner + value[20:]
+    with pytest.raises(exception.TokenError) as info:
+        credentials.Token(broken)
+    assert secret not in str(info.value) and value[:20] not in str(
+        info.value)
+
+
 def test_token_cannot_be_pickled():
     with pytest.raises(TypeError):
         pickle.dumps(credentials.Token(make_jwt()))
