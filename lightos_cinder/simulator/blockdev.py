@@ -18,6 +18,7 @@ import dataclasses
 import errno
 import logging
 import os
+import shutil
 import stat
 import subprocess
 
@@ -27,6 +28,8 @@ DEV_DIR = '/dev'
 BY_ID_DIR = '/dev/disk/by-id'
 # os-brick accepts a namespace whose by-id link resolves under /dev/nvme.
 NODE_PREFIX = 'nvme-sim'
+_TOOL_PATH = os.pathsep.join([os.environ.get('PATH', ''), '/usr/sbin',
+                              '/sbin'])
 
 
 class DeviceError(Exception):
@@ -57,10 +60,7 @@ def missing_requirements():
     if not os.path.exists('/dev/loop-control'):
         return 'needs loop devices (/dev/loop-control is missing)'
     for tool in ('losetup', 'blockdev'):
-        if not any(os.access(os.path.join(path, tool), os.X_OK)
-                   for path in os.environ.get(
-                       'PATH', '/usr/sbin:/usr/bin').split(os.pathsep) +
-                   ['/sbin', '/usr/sbin']):
+        if not shutil.which(tool, path=_TOOL_PATH):
             return 'needs %s (util-linux)' % tool
     return None
 
@@ -96,6 +96,8 @@ class DeviceSet:
     def __init__(self):
         self._devices = {}
         self._made_dirs = []
+        # Every device ever made, for checks that nothing is left behind.
+        self.history = []
 
     def __contains__(self, uuid):
         return uuid in self._devices
@@ -140,6 +142,7 @@ class DeviceSet:
             self._remove(device)
             raise DeviceError('cannot expose volume %s: %s' % (uuid, exc))
         self._devices[uuid] = device
+        self.history.append(device)
         LOG.info('Volume %s exposed as %s (%s)', uuid, device.node, loop)
         return device
 
@@ -149,6 +152,21 @@ class DeviceSet:
         if device is not None:
             self._remove(device)
             LOG.info('Volume %s withdrawn from %s', uuid, device.node)
+
+    def leftovers(self):
+        """Paths made by this set, no longer in use, that still exist."""
+        active = {path for device in self._devices.values()
+                  for path in (device.link, device.node, device.loop)}
+        left = set()
+        for device in self.history:
+            if device.link not in active and os.path.lexists(device.link):
+                left.add(device.link)
+            if device.node not in active and os.path.exists(device.node):
+                left.add(device.node)
+            if device.loop not in active and _backing_file(
+                    device.loop) == device.backing_file:
+                left.add(device.loop)
+        return sorted(left)
 
     def _remove(self, device):
         if device.link and os.path.islink(device.link) and os.path.realpath(

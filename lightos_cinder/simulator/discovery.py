@@ -110,7 +110,8 @@ class _MetricsHandler(http.server.BaseHTTPRequestHandler):
         self._answer(True)
 
 
-class _MetricsServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+class _MetricsServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    # socketserver itself, not http.server's: see server._HTTPServer.
     daemon_threads = True
     allow_reuse_address = True
 
@@ -200,6 +201,11 @@ class DiscoveryClient:
     @property
     def address(self):
         return self._address
+
+    def leftovers(self):
+        """Loop devices, nodes and links made and not removed since."""
+        with self._lock:
+            return self._devices.leftovers()
 
     def exposed(self):
         """{volume UUID: device node} of what this host sees now."""

@@ -14,12 +14,18 @@
 
 """Fixtures of the data plane tests: a simulator that keeps data."""
 
+from cinder import context as cinder_context
+from os_brick.initiator.connectors import lightos as brick_lightos
 import pytest
 
 from lightos_cinder import client as client_module
 from lightos_cinder import credentials
+from lightos_cinder import driver
 from lightos_cinder.simulator import Simulator
 from lightos_cinder import transport as transport_module
+from tests.functional.dataplane import hosts
+from tests.functional.driver import conftest as driver_conftest
+from tests.functional.driver import helpers as driver_helpers
 
 
 @pytest.fixture(scope='module')
@@ -56,3 +62,69 @@ def api(dsim):
     client = make_client(dsim)
     yield client
     client.transport.close()
+
+
+# The driver tests' fixtures: Cinder's coordinator, context and objects.
+coordinator = driver_conftest.coordinator
+ctx = driver_conftest.ctx
+make_volume = driver_conftest.make_volume
+make_snapshot = driver_conftest.make_snapshot
+attach = driver_conftest.attach
+
+
+@pytest.fixture
+def make_driver(dsim):
+    """Set-up drivers against the data-keeping simulator."""
+    made = []
+
+    def make(**overrides):
+        drv = driver.LightOSVolumeDriver(
+            configuration=driver_helpers.backend_config(dsim, **overrides),
+            host='cinder-volume@lightos')
+        drv.do_setup(cinder_context.get_admin_context())
+        drv.check_for_setup_error()
+        made.append(drv)
+        return drv
+    yield make
+    for drv in made:
+        drv._client.transport.close()
+
+
+@pytest.fixture
+def drv(make_driver):
+    return make_driver()
+
+
+@pytest.fixture(scope='module')
+def privsep():
+    reason = hosts.skip_reason()
+    if reason:
+        pytest.skip('attaching through the discovery-client emulation %s'
+                    % reason)
+    hosts.configure_privsep()
+    yield
+    hosts.stop_privsep()
+
+
+@pytest.fixture
+def agent(dsim, privsep, tmp_path):
+    """The emulated discovery-client of this host, with os-brick set up.
+
+    On the way out every loop device, node and link it made must be gone.
+    """
+    found = dsim.start_discovery_client(
+        str(tmp_path / 'discovery.d'), port=0,
+        host_ips=brick_lightos.LightOSConnector.get_ip_addresses())
+    names = hosts.configure_os_brick(found, str(tmp_path))
+    try:
+        yield found
+    finally:
+        hosts.clear_os_brick(names)
+        dsim.stop_discovery_client(found)
+    assert found.exposed() == {}
+    assert found.leftovers() == []
+
+
+@pytest.fixture
+def host_factory(agent, monkeypatch):
+    return hosts.Hosts(monkeypatch).host
