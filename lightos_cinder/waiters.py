@@ -23,13 +23,17 @@ from lightos_cinder import exception
 LOG = logging.getLogger(__name__)
 
 
-def wait_for(probe, *, timeout, what, interval=0.25, max_interval=2.0,
-             clock=time.monotonic, sleep=time.sleep):
+def wait_for(probe, *, timeout, what, interval=0.05, max_interval=2.0,
+             growth=0.2, clock=time.monotonic, sleep=time.sleep):
     """Call ``probe`` until it returns, and return what it returned.
 
     ``probe`` raises :class:`exception.NotReady` to be called again after a
-    pause that starts at ``interval`` seconds and doubles up to
-    ``max_interval``; any other exception (typically
+    pause of ``growth`` times the time waited so far, at least ``interval``
+    and at most ``max_interval`` seconds. Pausing in proportion to the wait
+    bounds how late a state change is seen: a change after ``D`` seconds is
+    noticed by about ``(1 + growth) * D`` (or ``D + interval`` for short
+    ones), where doubling pauses could see it up to twice as late; the
+    price is a few more cheap GETs. Any other exception (typically
     :class:`exception.OperationFailed` for a terminal state) ends the wait at
     once and propagates. The probe is always called at least once, and once
     more at the deadline, so a state reached during the last pause is seen.
@@ -42,8 +46,10 @@ def wait_for(probe, *, timeout, what, interval=0.25, max_interval=2.0,
     if interval <= 0 or max_interval < interval:
         raise ValueError('need 0 < interval <= max_interval, got %r, %r'
                          % (interval, max_interval))
-    deadline = clock() + timeout
-    pause = interval
+    if growth < 0:
+        raise ValueError('growth must not be negative, got %r' % growth)
+    start = clock()
+    deadline = start + timeout
     attempts = 0
     while True:
         attempts += 1
@@ -51,10 +57,11 @@ def wait_for(probe, *, timeout, what, interval=0.25, max_interval=2.0,
             return probe()
         except exception.NotReady as not_ready:
             last_state = not_ready.state
-        remaining = deadline - clock()
+        now = clock()
+        remaining = deadline - now
         if remaining <= 0:
             LOG.debug('Gave up waiting for %s after %d attempts, last '
                       'state %s', what, attempts, last_state)
             raise exception.WaitTimeout(what, timeout, last_state)
+        pause = min(max(interval, growth * (now - start)), max_interval)
         sleep(min(pause, remaining))
-        pause = min(pause * 2, max_interval)

@@ -62,12 +62,35 @@ def test_returns_at_once_without_sleeping():
     assert clock.sleeps == []
 
 
-def test_backoff_doubles_up_to_the_cap():
+def test_pause_grows_with_the_time_waited_up_to_the_cap():
     clock = FakeClock()
-    probe = _probe(['Creating'] * 6)
-    assert _wait(probe, clock, interval=0.25, max_interval=1.5) == 'done'
-    assert clock.sleeps == [0.25, 0.5, 1.0, 1.5, 1.5, 1.5]
-    assert len(probe.calls) == 7
+    probe = _probe(['Creating'] * 40)
+    assert _wait(probe, clock, timeout=100, interval=0.25, growth=0.5,
+                 max_interval=1.5) == 'done'
+    # 0.25 s until half the time waited exceeds it, then half the time
+    # waited (x1.5 per step), then the cap.
+    assert clock.sleeps[:3] == [0.25, 0.25, 0.25]
+    assert clock.sleeps[3:7] == pytest.approx(
+        [0.375, 0.5625, 0.84375, 1.265625])
+    assert clock.sleeps[7:] == [1.5] * 33
+    assert len(probe.calls) == 41
+
+
+@pytest.mark.parametrize('ready_after', [0.01, 0.2, 0.3, 0.8, 1.7, 4.0, 9.5])
+def test_a_state_change_is_seen_soon_after_it_happens(ready_after):
+    clock = FakeClock()
+    start = clock.now
+
+    def probe():
+        if clock.now - start < ready_after:
+            raise exception.NotReady('Creating')
+        return 'done'
+
+    assert waiters.wait_for(probe, timeout=60, what='x', clock=clock,
+                            sleep=clock.sleep) == 'done'
+    seen_after = clock.now - start
+    # Defaults: pauses of 0.05 s, then 20 % of the time waited, at most 2 s.
+    assert seen_after <= max(1.2 * ready_after, ready_after + 0.05) + 1e-9
 
 
 def test_timeout_names_what_and_last_state():
@@ -86,9 +109,9 @@ def test_last_pause_is_shortened_to_the_deadline_and_probed_again():
     clock = FakeClock()
     # Ready on the call made exactly at the deadline.
     probe = _probe(['Creating'] * 2)
-    assert _wait(probe, clock, timeout=1.0, interval=0.4,
+    assert _wait(probe, clock, timeout=1.0, interval=0.7,
                  max_interval=0.8) == 'done'
-    assert clock.sleeps == pytest.approx([0.4, 0.6])
+    assert clock.sleeps == pytest.approx([0.7, 0.3])
     assert clock.now - 1000.0 == pytest.approx(1.0)
     assert len(probe.calls) == 3
 
@@ -107,7 +130,7 @@ def test_terminal_state_stops_at_once():
         _wait(probe, clock, timeout=100)
     assert info.value.state == 'Failed'
     assert len(calls) == 3
-    assert clock.sleeps == [0.25, 0.5]
+    assert clock.sleeps == [0.05, 0.05]
 
 
 def test_other_errors_propagate_unchanged():
@@ -134,6 +157,7 @@ def test_zero_timeout_probes_once():
     {'timeout': -1},
     {'interval': 0},
     {'interval': 2.0, 'max_interval': 1.0},
+    {'growth': -0.1},
 ])
 def test_rejects_bad_arguments(kwargs):
     clock = FakeClock()
