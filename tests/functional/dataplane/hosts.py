@@ -166,3 +166,17 @@ def device_size(path):
         return os.lseek(fd, 0, os.SEEK_END)
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def attached(drv, volume, host):
+    """The device path of ``volume`` attached to ``host``, then detached."""
+    info = drv.initialize_connection(volume, host.properties)
+    try:
+        device = host.connect(info)
+        try:
+            yield device['path']
+        finally:
+            host.disconnect(info, device)
+    finally:
+        drv.terminate_connection(volume, host.properties)
