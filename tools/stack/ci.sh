@@ -22,28 +22,54 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# Each step runs in its own session, so that an interruption can stop the
+# step's whole process tree (tempest's workers too) before the teardown.
+STEP=
+run_step() {
+    local status=0
+    setsid bash "$@" &
+    STEP=$!
+    wait "$STEP" || status=$?
+    STEP=
+    return "$status"
+}
+
+# shellcheck disable=SC2317  # called by the traps
+interrupted() {
+    if [[ -n $STEP ]]; then
+        kill -TERM -- "-$STEP" 2>/dev/null || true
+    fi
+    exit "$1"
+}
+
 # shellcheck disable=SC2317  # called by the EXIT trap
 teardown() {
-    local passed=0 failed=0 skipped=0 p f s
+    local status=$? passed=0 failed=0 skipped=0 p f s
     bash "$STACK_TOOLS/unstack.sh" || log "teardown failed; see $RUN_DIR"
-    log "tempest job finished after ${SECONDS}s"
+    log "tempest job finished after ${SECONDS}s (exit status $status)"
     for counts in "$LOG_DIR"/tempest-{core,gated,plugin}.counts; do
         [[ -f $counts ]] || continue
         read -r p f s <"$counts"
         passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0})) skipped=$((skipped + ${s:-0}))
     done
-    printf 'tempest: %d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
+    if ((status == 0 || failed > 0)); then
+        printf 'tempest: %d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
+    else
+        log "the job stopped before its tempest passes completed (so far $passed passed, $skipped skipped)"
+    fi
 }
 trap teardown EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'interrupted 130' INT
+trap 'interrupted 143' TERM
 
 rm -f "$LOG_DIR"/tempest-*.counts
-bash "$STACK_TOOLS/install.sh"
-bash "$STACK_TOOLS/stack.sh"
-bash "$STACK_TOOLS/smoke.sh"
+run_step "$STACK_TOOLS/install.sh"
+# a stack left running in the same $STACK_DIR (tox -e stack) goes first
+run_step "$STACK_TOOLS/unstack.sh"
+run_step "$STACK_TOOLS/stack.sh"
+run_step "$STACK_TOOLS/smoke.sh"
 rc=0
-bash "$STACK_TOOLS/tempest.sh" core || rc=$?
-bash "$STACK_TOOLS/tempest.sh" gated || rc=$?
-bash "$STACK_TOOLS/tempest.sh" plugin || rc=$?
+run_step "$STACK_TOOLS/tempest.sh" core || rc=$?
+run_step "$STACK_TOOLS/tempest.sh" gated || rc=$?
+run_step "$STACK_TOOLS/tempest.sh" plugin || rc=$?
 exit "$rc"
