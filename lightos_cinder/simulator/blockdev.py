@@ -154,18 +154,24 @@ class DeviceSet:
             LOG.info('Volume %s withdrawn from %s', uuid, device.node)
 
     def leftovers(self):
-        """Paths made by this set, no longer in use, that still exist."""
+        """Devices made by this set, no longer in use, that still exist.
+
+        Node names follow loop device numbers, which other processes reuse
+        once released: a node or loop device counts only while it is still
+        backed by the file this set attached.
+        """
         active = {path for device in self._devices.values()
                   for path in (device.link, device.node, device.loop)}
         left = set()
         for device in self.history:
             if device.link not in active and os.path.lexists(device.link):
                 left.add(device.link)
-            if device.node not in active and os.path.exists(device.node):
+            if device.loop in active or _backing_file(
+                    device.loop) != device.backing_file:
+                continue
+            left.add(device.loop)
+            if os.path.exists(device.node):
                 left.add(device.node)
-            if device.loop not in active and _backing_file(
-                    device.loop) == device.backing_file:
-                left.add(device.loop)
         return sorted(left)
 
     def _remove(self, device):

@@ -69,6 +69,7 @@ coordinator = driver_conftest.coordinator
 ctx = driver_conftest.ctx
 make_volume = driver_conftest.make_volume
 make_snapshot = driver_conftest.make_snapshot
+make_type = driver_conftest.make_type
 attach = driver_conftest.attach
 
 

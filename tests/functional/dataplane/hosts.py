@@ -31,6 +31,7 @@ from lightos_cinder import waiters
 CONF = cfg.CONF
 # How long a connector waits for a namespace that must not show up.
 REFUSED_WAIT = 1
+HOST_ID = '5e1f0c2a-7d4b-4c3e-9a61-0b8f2d9c4e17'
 
 
 def skip_reason():
@@ -38,23 +39,33 @@ def skip_reason():
     return blockdev.missing_requirements()
 
 
+def _privsep_contexts():
+    # Imported late: cinder.privsep needs the process set up by conftest.
+    import cinder.privsep
+    return ((os_brick.privileged.default, 'privsep_osbrick'),
+            (cinder.privsep.sys_admin_pctxt, 'cinder_sys_admin'))
+
+
 def configure_privsep():
-    """Start os-brick's privsep daemon as production does, minus sudo.
+    """Start privsep daemons as production does, minus sudo.
 
     os-brick runs move_dsc_file, delete_dsc_file and the flush of
     disconnect_volume in a privsep daemon that it spawns on first use with
-    ``sudo privsep-helper``. The tests run as root, so the helper command
-    is privsep-helper of this environment itself, with no rootwrap or sudo
-    in between; the calls still cross the daemon's socket.
+    ``sudo privsep-helper`` (Cinder's image code likewise, for qemu-img and
+    friends). The tests run as root, so the helper command is
+    privsep-helper of this environment itself, with no rootwrap or sudo in
+    between; the calls still cross the daemon's socket.
     """
     helper = os.path.join(os.path.dirname(sys.executable), 'privsep-helper')
-    CONF.set_override('helper_command', helper, group='privsep_osbrick')
-    os_brick.privileged.default.set_client_mode(True)
+    for context, group in _privsep_contexts():
+        CONF.set_override('helper_command', helper, group=group)
+        context.set_client_mode(True)
 
 
 def stop_privsep():
-    os_brick.privileged.default.stop()
-    CONF.clear_override('helper_command', group='privsep_osbrick')
+    for context, group in _privsep_contexts():
+        context.stop()
+        CONF.clear_override('helper_command', group=group)
 
 
 def configure_os_brick(agent, lock_path):
@@ -85,6 +96,10 @@ class Hosts:
         self.current = None
         monkeypatch.setattr(brick_utils, 'get_host_nqn',
                             lambda *args, **kwargs: self.current)
+        # Likewise /etc/nvme/hostid, which os-brick's NVMe-oF connector
+        # creates when Cinder collects the properties of every connector.
+        monkeypatch.setattr(brick_utils, 'get_nvme_host_id',
+                            lambda *args, **kwargs: HOST_ID)
 
     def host(self, index, host_ips=None):
         return Host(self, index, host_ips)
@@ -109,12 +124,18 @@ class Host:
             self.properties['host_ips'] = list(host_ips)
 
     @contextlib.contextmanager
+    def as_current(self):
+        """Make os-brick calls of this process act as this host."""
+        with self._as_me():
+            yield self
+
+    @contextlib.contextmanager
     def _as_me(self):
-        self._hosts.current = self.nqn
+        previous, self._hosts.current = self._hosts.current, self.nqn
         try:
             yield
         finally:
-            self._hosts.current = None
+            self._hosts.current = previous
 
     def _wait(self, wait):
         # How long the connector waits for the namespace (its default is a
