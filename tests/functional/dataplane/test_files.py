@@ -14,10 +14,12 @@
 
 """Volume data files follow the volume lifecycle on the simulator."""
 
+import argparse
 import os
 
 import pytest
 
+from lightos_cinder.simulator import cli
 from lightos_cinder.simulator import dataplane
 from lightos_cinder.simulator import Simulator
 from tests.functional.dataplane import conftest
@@ -199,3 +201,18 @@ def test_copy_sparse_copies_data_and_holes(tmp_path, size):
     assert _read(dst, 0, 3 * 4096) == bytes(3 * 4096)
     assert _read(dst, 32 * MIB, size) == _read(src, 32 * MIB, size)
     assert _allocated(dst) <= size + 8 * MIB
+
+
+def test_the_cli_keeps_data_with_data_dir(tmp_path):
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers())
+    args = parser.parse_args([
+        'simulator', '--nodes', '1', '--admin-port', '-1',
+        '--workdir', str(tmp_path / 'w'), '--data-dir', str(tmp_path / 'd')])
+    with cli.build(args) as sim:
+        api = conftest.make_client(sim)
+        vol = api.create_volume(P, 'v1', GIB, replica_count=1,
+                                compression=False)
+        api.transport.close()
+        assert os.path.getsize(str(tmp_path / 'd' / 'volumes' /
+                                   ('%s.img' % vol.uuid))) == GIB
