@@ -75,6 +75,15 @@ die() {
     exit 1
 }
 
+# Name the command when errexit ends a script, which would otherwise stop
+# without a word whenever that command's output goes to a log file.
+set -o errtrace
+trap '_report_failure $? "${BASH_SOURCE[0]##*/}:$LINENO" "$BASH_COMMAND"' ERR
+
+_report_failure() {
+    log "ERROR: status $1 at $2: $3"
+}
+
 # wait_until DESCRIPTION TIMEOUT_S COMMAND... - run COMMAND until it succeeds,
 # sleeping 0.1 s, 0.2 s, ... up to 2 s between tries; fail after TIMEOUT_S.
 wait_until() {

@@ -43,7 +43,8 @@ for hostport in "$STACK_HOST:$STACK_MYSQL_PORT" "$STACK_HOST:$STACK_RABBIT_PORT"
 done
 
 log "fresh state in $STACK_DIR"
-rm -rf "$RUN_DIR" "$LOG_DIR" "$ETC_DIR" "$DATA_DIR" "$TEMPEST_DIR" "$OPENRC"
+rm -rf "$RUN_DIR" "$LOG_DIR" "$ETC_DIR" "$DATA_DIR" "$TEMPEST_DIR" "$TEMPEST_DIR.workspace.yaml" \
+    "$OPENRC"
 mkdir -p "$RUN_DIR" "$LOG_DIR/rabbitmq" "$ETC_DIR"/{cinder,keystone,mysql,rabbitmq} \
     "$DATA_DIR"/{cinder/locks,mysql,rabbitmq/mnesia,simulator}
 chmod 700 "$ETC_DIR"

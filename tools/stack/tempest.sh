@@ -229,8 +229,13 @@ EOF
 }
 
 if [[ ! -d $TEMPEST_DIR/etc ]]; then
-    tempest init --workspace-path "$TEMPEST_DIR.workspace.yaml" --name stack \
-        "$TEMPEST_DIR" >"$LOG_DIR/tempest-init.log" 2>&1
+    # a private workspace registry: stack.sh wiped the workspace it names
+    rm -f "$TEMPEST_DIR.workspace.yaml"
+    if ! tempest init --workspace-path "$TEMPEST_DIR.workspace.yaml" --name stack \
+        "$TEMPEST_DIR" >"$LOG_DIR/tempest-init.log" 2>&1; then
+        tail -n 5 "$LOG_DIR/tempest-init.log" >&9
+        die "tempest init failed; see $LOG_DIR/tempest-init.log"
+    fi
 fi
 CONF_FILE=$TEMPEST_DIR/etc/tempest.conf
 if [[ $SELECTION == gated ]]; then
