@@ -23,6 +23,7 @@ from lightos_cinder import credentials
 from lightos_cinder import driver
 from lightos_cinder.simulator import Simulator
 from lightos_cinder import transport as transport_module
+from tests.functional import cinderservices
 from tests.functional.dataplane import hosts
 from tests.functional.driver import conftest as driver_conftest
 from tests.functional.driver import helpers as driver_helpers
@@ -129,3 +130,26 @@ def agent(dsim, privsep, tmp_path):
 @pytest.fixture
 def host_factory(agent, monkeypatch):
     return hosts.Hosts(monkeypatch).host
+
+
+@pytest.fixture(scope='session')
+def cinder_database(tmp_path_factory):
+    """The sqlite file of the process's in-process Cinder services."""
+    return str(tmp_path_factory.mktemp('cinder-db') / 'cinder.sqlite')
+
+
+@pytest.fixture(scope='module')
+def cinder_services(data_simulator, privsep, cinder_database,
+                    tmp_path_factory):
+    """Cinder's scheduler, backup and two volume services (lightos-a/-b).
+
+    Both backends drive ``data_simulator``; volume types choose the
+    backend and the Lightbits project.
+    """
+    services = cinderservices.CinderServices(
+        str(tmp_path_factory.mktemp('cinder')),
+        {name: data_simulator.cinder_conf(name)
+         for name in ('lightos-a', 'lightos-b')}, cinder_database)
+    services.start()
+    yield services
+    services.stop()
