@@ -102,15 +102,14 @@ def test_backup_incremental_restore_round_trip(
     assert sizes[incremental.id] < sizes[full.id] / 10, sizes
 
     _write(drv, volume, host, _pattern())
-    # Each restore brings back exactly its point in time, over the volume.
-    _restore(services, ctxt, full, volume.id)
-    assert _read(drv, volume, host) == first
+    # Each restore brings back exactly its point in time: the incremental
+    # one over the volume (its chain: full, then changed blocks), the full
+    # one into a new volume that cinder-backup has created for it.
     _restore(services, ctxt, incremental, volume.id)
     assert _read(drv, volume, host) == second
-    # And into a new volume that cinder-backup creates for it.
-    restored = _restore(services, ctxt, incremental)
+    restored = _restore(services, ctxt, full)
     assert restored.id != volume.id
-    assert _read(drv, restored, host) == second
+    assert _read(drv, restored, host) == first
     assert agent.exposed() == {}
 
     for backup in (incremental, full):
