@@ -147,7 +147,8 @@ class CinderServices:
         CONF(['--config-file', self._write_conf()], project='cinder',
              default_config_files=[])
         migration.db_sync()
-        rpc.init(CONF)
+        if not rpc.initialized():
+            rpc.init(CONF)
         try:
             for backend in self.backends:
                 svc = self._add(self.backend_host(backend), 'cinder-volume',
@@ -191,9 +192,12 @@ class CinderServices:
                          what='cinder-backup to report to the scheduler')
 
     def stop(self):
-        while self._services:
-            svc = self._services.pop()
+        # Stop every RPC server first, then wait for them together: each
+        # wait lasts until its server's next poll of the transport.
+        services, self._services = self._services[::-1], []
+        for svc in services:
             svc.stop()
+        for svc in services:
             svc.wait()
         self.volume_managers = {}
         if rpc.initialized():
