@@ -29,6 +29,7 @@ import urllib3
 from lightos_cinder import credentials
 from lightos_cinder import exception
 from lightos_cinder import transport
+from tests.unit import fakes
 
 A, B, C = '127.0.0.11', '127.0.0.12', '127.0.0.13'
 PORT = 443
@@ -39,21 +40,6 @@ def url(address, path=PATH, port=PORT):
     return transport.format_base_url(address, port) + path
 
 
-class FakeClock(object):
-    """A monotonic clock and a sleep that only advances it."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def make_jwt(jti='1'):
     return jwt.encode({'roles': ['system:cluster-admin'], 'jti': jti,
                        'exp': 4102444800}, 'unit-test-secret-0123456789abcdef',
@@ -62,7 +48,7 @@ def make_jwt(jti='1'):
 
 @pytest.fixture
 def clock():
-    return FakeClock()
+    return fakes.FakeClock()
 
 
 @pytest.fixture

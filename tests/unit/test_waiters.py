@@ -18,22 +18,7 @@ import pytest
 
 from lightos_cinder import exception
 from lightos_cinder import waiters
-
-
-class FakeClock:
-    """A clock that only moves when the waiter sleeps."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        assert seconds > 0
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.unit import fakes
 
 
 def _probe(states, result='done'):
@@ -57,13 +42,13 @@ def _wait(probe, clock, **kwargs):
 
 
 def test_returns_at_once_without_sleeping():
-    clock = FakeClock()
+    clock = fakes.FakeClock()
     assert _wait(_probe([], result=42), clock) == 42
     assert clock.sleeps == []
 
 
 def test_pause_grows_with_the_time_waited_up_to_the_cap():
-    clock = FakeClock()
+    clock = fakes.FakeClock()
     probe = _probe(['Creating'] * 40)
     assert _wait(probe, clock, timeout=100, interval=0.25, growth=0.5,
                  max_interval=1.5) == 'done'
@@ -78,7 +63,7 @@ def test_pause_grows_with_the_time_waited_up_to_the_cap():
 
 @pytest.mark.parametrize('ready_after', [0.01, 0.2, 0.3, 0.8, 1.7, 4.0, 9.5])
 def test_a_state_change_is_seen_soon_after_it_happens(ready_after):
-    clock = FakeClock()
+    clock = fakes.FakeClock()
     start = clock.now
 
     def probe():
@@ -94,7 +79,7 @@ def test_a_state_change_is_seen_soon_after_it_happens(ready_after):
 
 
 def test_timeout_names_what_and_last_state():
-    clock = FakeClock()
+    clock = fakes.FakeClock()
     probe = _probe(['Creating', 'Creating', 'Updating'] * 100)
     with pytest.raises(exception.WaitTimeout) as info:
         _wait(probe, clock, timeout=5, what='volume vol-x in project p1')
@@ -106,7 +91,7 @@ def test_timeout_names_what_and_last_state():
 
 
 def test_last_pause_is_shortened_to_the_deadline_and_probed_again():
-    clock = FakeClock()
+    clock = fakes.FakeClock()
     # Ready on the call made exactly at the deadline.
     probe = _probe(['Creating'] * 2)
     assert _wait(probe, clock, timeout=1.0, interval=0.7,
@@ -117,7 +102,7 @@ def test_last_pause_is_shortened_to_the_deadline_and_probed_again():
 
 
 def test_terminal_state_stops_at_once():
-    clock = FakeClock()
+    clock = fakes.FakeClock()
     calls = []
 
     def probe():
@@ -134,7 +119,7 @@ def test_terminal_state_stops_at_once():
 
 
 def test_other_errors_propagate_unchanged():
-    clock = FakeClock()
+    clock = fakes.FakeClock()
 
     def probe():
         raise KeyError('boom')
@@ -145,7 +130,7 @@ def test_other_errors_propagate_unchanged():
 
 
 def test_zero_timeout_probes_once():
-    clock = FakeClock()
+    clock = fakes.FakeClock()
     probe = _probe(['Creating'])
     with pytest.raises(exception.WaitTimeout):
         _wait(probe, clock, timeout=0)
@@ -160,7 +145,7 @@ def test_zero_timeout_probes_once():
     {'growth': -0.1},
 ])
 def test_rejects_bad_arguments(kwargs):
-    clock = FakeClock()
+    clock = fakes.FakeClock()
     with pytest.raises(ValueError):
         _wait(_probe([]), clock, **kwargs)
 
