@@ -34,8 +34,12 @@ ANY, SYSTEM, READ, WRITE = 'any', 'system', 'read', 'write'
 class Route:
     method: str
     template: str
+    # The cluster method that answers, and what it is passed in order:
+    # ``project``, a path placeholder (``UUID``, ``ID``) or a Request
+    # attribute (``body``, ``query``, ``if_match``).
     handler: str
     access: str
+    arguments: tuple = ()
 
     @property
     def segments(self):
@@ -46,6 +50,22 @@ class Route:
         return '%s /api/v2/%s' % (self.method, self.template)
 
 
+def _volume_routes(prefix):
+    """The volume bindings, with or without a project in the path."""
+    one = prefix + 'volumes/{UUID}'
+    return (
+        ('POST', prefix + 'volumes', 'create_volume', WRITE,
+         ('project', 'body')),
+        ('GET', prefix + 'volumes', 'list_volumes', READ,
+         ('project', 'query')),
+        ('GET', one, 'get_volume', READ, ('project', 'UUID', 'query')),
+        ('PUT', one, 'update_volume', WRITE,
+         ('project', 'UUID', 'body', 'if_match')),
+        ('DELETE', one, 'delete_volume', WRITE,
+         ('project', 'UUID', 'if_match')),
+    )
+
+
 # Route patterns of the proto's google.api.http bindings. A placeholder
 # matches one path segment, including an empty one: that is why
 # ".../volumes/?name=x" reaches GetVolume with an empty UUID.
@@ -53,43 +73,38 @@ ROUTES = tuple(Route(*spec) for spec in (
     ('GET', 'version', 'version', ANY),
     ('GET', 'clusterinfo', 'cluster_info', ANY),
     ('GET', 'cluster', 'cluster', SYSTEM),
-    ('GET', 'nodes', 'list_nodes', SYSTEM),
-    ('GET', 'nodes/{UUID}', 'get_node', SYSTEM),
-    ('POST', 'projects', 'create_project', SYSTEM),
+    ('GET', 'nodes', 'list_nodes', SYSTEM, ('query',)),
+    ('GET', 'nodes/{UUID}', 'get_node', SYSTEM, ('UUID',)),
+    ('POST', 'projects', 'create_project', SYSTEM, ('body',)),
     ('GET', 'projects', 'list_projects', SYSTEM),
-    ('GET', 'projects/{projectName}', 'get_project', READ),
-    ('DELETE', 'projects/{projectName}', 'delete_project', SYSTEM),
-    ('POST', 'projects/{projectName}/credentials', 'add_credential', WRITE),
+    ('GET', 'projects/{projectName}', 'get_project', READ, ('project',)),
+    ('DELETE', 'projects/{projectName}', 'delete_project', SYSTEM,
+     ('project',)),
+    ('POST', 'projects/{projectName}/credentials', 'add_credential', WRITE,
+     ('project', 'body')),
     ('GET', 'projects/{projectName}/credentials', 'list_credentials',
-     WRITE),
+     WRITE, ('project',)),
     ('GET', 'projects/{projectName}/credentials/{ID}', 'get_credential',
-     WRITE),
+     WRITE, ('project', 'ID')),
     ('DELETE', 'projects/{projectName}/credentials/{ID}',
-     'delete_credential', WRITE),
-    ('POST', 'projects/{projectName}/volumes', 'create_volume', WRITE),
-    ('GET', 'projects/{projectName}/volumes', 'list_volumes', READ),
-    ('GET', 'projects/{projectName}/volumes/{UUID}', 'get_volume', READ),
-    ('PUT', 'projects/{projectName}/volumes/{UUID}', 'update_volume', WRITE),
-    ('DELETE', 'projects/{projectName}/volumes/{UUID}', 'delete_volume',
-     WRITE),
+     'delete_credential', WRITE, ('project', 'ID')),
+) + _volume_routes('projects/{projectName}/') + (
     ('PUT', 'projects/{projectName}/volumes/{UUID}/rollback',
-     'rollback_volume', WRITE),
-    ('POST', 'volumes', 'create_volume', WRITE),
-    ('GET', 'volumes', 'list_volumes', READ),
-    ('GET', 'volumes/{UUID}', 'get_volume', READ),
-    ('PUT', 'volumes/{UUID}', 'update_volume', WRITE),
-    ('DELETE', 'volumes/{UUID}', 'delete_volume', WRITE),
-    ('POST', 'projects/{projectName}/snapshots', 'create_snapshot', WRITE),
-    ('GET', 'projects/{projectName}/snapshots', 'list_snapshots', READ),
+     'rollback_volume', WRITE, ('project', 'UUID', 'body')),
+) + _volume_routes('') + (
+    ('POST', 'projects/{projectName}/snapshots', 'create_snapshot', WRITE,
+     ('project', 'body')),
+    ('GET', 'projects/{projectName}/snapshots', 'list_snapshots', READ,
+     ('project', 'query')),
     ('GET', 'projects/{projectName}/snapshots/{UUID}', 'get_snapshot',
-     READ),
+     READ, ('project', 'UUID', 'query')),
     ('DELETE', 'projects/{projectName}/snapshots/{UUID}', 'delete_snapshot',
-     WRITE),
-    ('POST', 'policies', 'create_policy', SYSTEM),
+     WRITE, ('project', 'UUID', 'if_match')),
+    ('POST', 'policies', 'create_policy', SYSTEM, ('body',)),
     ('GET', 'policies', 'list_policies', ANY),
-    ('GET', 'policies/{UUID}', 'get_policy', ANY),
-    ('PUT', 'policies/{UUID}', 'update_policy', SYSTEM),
-    ('DELETE', 'policies/{UUID}', 'delete_policy', SYSTEM),
+    ('GET', 'policies/{UUID}', 'get_policy', ANY, ('UUID',)),
+    ('PUT', 'policies/{UUID}', 'update_policy', SYSTEM, ('UUID', 'body')),
+    ('DELETE', 'policies/{UUID}', 'delete_policy', SYSTEM, ('UUID',)),
 ))
 
 
@@ -137,6 +152,14 @@ def _caller(principal):
     return ','.join(sorted('%s:%s' % role for role in principal.roles))
 
 
+def _argument(name, request, project):
+    if name == 'project':
+        return project
+    if name in request.params:
+        return request.params[name]
+    return getattr(request, name)
+
+
 def find_route(method, segments):
     """Return (route, params); a 404 or 501 ApiError when none matches."""
     path_matched = False
@@ -179,7 +202,9 @@ class App:
                               principal=principal)
             project = self._project_of(route, request)
             self._authorize(route, principal, project)
-            answer = getattr(self, '_' + route.handler)(request, project)
+            arguments = [_argument(name, request, project)
+                         for name in route.arguments]
+            answer = getattr(self.cluster, route.handler)(*arguments)
             return Response(200, answer, route.label,
                             caller=_caller(principal))
         except errors.ApiError as exc:
@@ -219,96 +244,3 @@ class App:
                 'Permission denied: %s needs %s access%s' % (
                     route.label, route.access,
                     ' to project %s' % project if project else ''))
-
-    # -- handlers ----------------------------------------------------------
-
-    def _version(self, request, project):
-        return {'apiVersion': 'v2.0'}
-
-    def _cluster_info(self, request, project):
-        return self.cluster.cluster_info()
-
-    def _cluster(self, request, project):
-        return self.cluster.cluster()
-
-    def _list_nodes(self, request, project):
-        return self.cluster.list_nodes(request.query)
-
-    def _get_node(self, request, project):
-        return self.cluster.get_node(request.params['UUID'])
-
-    def _create_project(self, request, project):
-        return self.cluster.create_project(request.body)
-
-    def _list_projects(self, request, project):
-        return self.cluster.list_projects()
-
-    def _get_project(self, request, project):
-        return self.cluster.get_project(project)
-
-    def _delete_project(self, request, project):
-        return self.cluster.delete_project(project)
-
-    def _add_credential(self, request, project):
-        return self.cluster.add_credential(project, request.body)
-
-    def _list_credentials(self, request, project):
-        return self.cluster.list_credentials(project)
-
-    def _get_credential(self, request, project):
-        return self.cluster.get_credential(project, request.params['ID'])
-
-    def _delete_credential(self, request, project):
-        return self.cluster.delete_credential(project, request.params['ID'])
-
-    def _create_volume(self, request, project):
-        return self.cluster.create_volume(project, request.body)
-
-    def _list_volumes(self, request, project):
-        return self.cluster.list_volumes(project, request.query)
-
-    def _get_volume(self, request, project):
-        return self.cluster.get_volume(project, request.params['UUID'],
-                                       request.query)
-
-    def _update_volume(self, request, project):
-        return self.cluster.update_volume(project, request.params['UUID'],
-                                          request.body, request.if_match)
-
-    def _delete_volume(self, request, project):
-        return self.cluster.delete_volume(project, request.params['UUID'],
-                                          request.if_match)
-
-    def _rollback_volume(self, request, project):
-        return self.cluster.rollback_volume(project, request.params['UUID'],
-                                            request.body)
-
-    def _create_snapshot(self, request, project):
-        return self.cluster.create_snapshot(project, request.body)
-
-    def _list_snapshots(self, request, project):
-        return self.cluster.list_snapshots(project, request.query)
-
-    def _get_snapshot(self, request, project):
-        return self.cluster.get_snapshot(project, request.params['UUID'],
-                                         request.query)
-
-    def _delete_snapshot(self, request, project):
-        return self.cluster.delete_snapshot(
-            project, request.params['UUID'], request.if_match)
-
-    def _create_policy(self, request, project):
-        return self.cluster.create_policy(request.body)
-
-    def _list_policies(self, request, project):
-        return self.cluster.list_policies()
-
-    def _get_policy(self, request, project):
-        return self.cluster.get_policy(request.params['UUID'])
-
-    def _update_policy(self, request, project):
-        return self.cluster.update_policy(request.params['UUID'],
-                                          request.body)
-
-    def _delete_policy(self, request, project):
-        return self.cluster.delete_policy(request.params['UUID'])

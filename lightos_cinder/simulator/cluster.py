@@ -153,6 +153,10 @@ class Cluster(volumes.VolumeOperations):
             'clusterName': self.name,
         }
 
+    @staticmethod
+    def version():
+        return {'apiVersion': 'v2.0'}
+
     def cluster_info(self):
         with self.lock:
             return wire.omit_zero(self._identity())
