@@ -51,8 +51,10 @@ class Node:
         })
 
 
-@dataclasses.dataclass
-class Volume:
+@dataclasses.dataclass(kw_only=True)
+class _Namespace:
+    """What a volume and a snapshot share: both are NVMe namespaces."""
+
     uuid: str
     name: str
     project: str
@@ -64,90 +66,74 @@ class Volume:
     node_list: list
     nsid: int
     state: str = 'Creating'
-    protection_state: str = 'Unknown'
     etag: str = dataclasses.field(default_factory=new_etag)
     sector_size: int = 4096
+    creation_time: str = ''
+    generation: int = 0
+
+    def _namespace_json(self):
+        return {
+            'state': self.state,
+            'UUID': self.uuid,
+            'name': self.name,
+            'creationTime': self.creation_time,
+            'replicaCount': self.replica_count,
+            'nodeList': list(self.node_list),
+            'nsid': self.nsid,
+            'acl': {'values': list(self.acl)},
+            'size': wire.u64(self.size),
+            'IPAcl': {'values': list(self.ip_acl)},
+            'sectorSize': self.sector_size,
+            'statistics': {},
+            'ETag': self.etag,
+            'projectName': self.project,
+            'primaryNodeUUID': self.node_list[0] if self.node_list else None,
+        }
+
+
+@dataclasses.dataclass(kw_only=True)
+class Volume(_Namespace):
+    protection_state: str = 'Unknown'
     source_snapshot_uuid: str = ''
     source_snapshot_name: str = ''
     qos_policy_uuid: str = ''
     qos_policy_name: str = ''
     labels: list = dataclasses.field(default_factory=list)
-    creation_time: str = ''
-    generation: int = 0
 
     def to_json(self):
-        return wire.omit_zero({
-            'state': self.state,
+        body = self._namespace_json()
+        body.update({
             'protectionState': (None if self.protection_state == 'Unknown'
                                 else self.protection_state),
-            'replicaCount': self.replica_count,
-            'nodeList': list(self.node_list),
-            'UUID': self.uuid,
-            'nsid': self.nsid,
-            'acl': {'values': list(self.acl)},
+            # A volume reports compression as a string, a snapshot as a
+            # boolean: the LightOS API answers so.
             'compression': 'true' if self.compression else 'false',
-            'size': wire.u64(self.size),
-            'name': self.name,
-            'statistics': {},
-            'IPAcl': {'values': list(self.ip_acl)},
-            'ETag': self.etag,
-            'sectorSize': self.sector_size,
-            'projectName': self.project,
             'sourceSnapshotUUID': self.source_snapshot_uuid,
             'sourceSnapshotName': self.source_snapshot_name,
             'qosPolicyUUID': self.qos_policy_uuid,
             'qosPolicyName': self.qos_policy_name,
-            'primaryNodeUUID': self.node_list[0] if self.node_list else None,
-            'creationTime': self.creation_time,
             'labels': [dict(label) for label in self.labels],
         })
+        return wire.omit_zero(body)
 
 
-@dataclasses.dataclass
-class Snapshot:
-    uuid: str
-    name: str
-    project: str
-    size: int
+@dataclasses.dataclass(kw_only=True)
+class Snapshot(_Namespace):
     source_volume_uuid: str
     source_volume_name: str
-    replica_count: int
-    compression: bool
-    acl: list
-    ip_acl: list
-    node_list: list
-    nsid: int
     description: str = ''
-    state: str = 'Creating'
-    etag: str = dataclasses.field(default_factory=new_etag)
-    sector_size: int = 4096
-    creation_time: str = ''
     retention_time: str = ''
-    generation: int = 0
 
     def to_json(self):
-        return wire.omit_zero({
-            'state': self.state,
-            'UUID': self.uuid,
-            'name': self.name,
+        body = self._namespace_json()
+        body.update({
             'description': self.description,
-            'creationTime': self.creation_time,
             'retentionTime': self.retention_time,
             'sourceVolumeUUID': self.source_volume_uuid,
             'sourceVolumeName': self.source_volume_name,
-            'replicaCount': self.replica_count,
-            'nodeList': list(self.node_list),
-            'nsid': self.nsid,
-            'acl': {'values': list(self.acl)},
             'compression': self.compression,
-            'size': wire.u64(self.size),
-            'IPAcl': {'values': list(self.ip_acl)},
-            'sectorSize': self.sector_size,
-            'statistics': {},
-            'ETag': self.etag,
-            'projectName': self.project,
-            'primaryNodeUUID': self.node_list[0] if self.node_list else None,
         })
+        return wire.omit_zero(body)
 
 
 @dataclasses.dataclass
