@@ -64,8 +64,9 @@ def test_requests_are_served_concurrently(sim, api):
         answers = list(pool.map(
             lambda _: Api(sim).get(VERSION).status_code, range(4)))
     assert answers == [200] * 4
-    # Four 500 ms requests in well under 4 x 500 ms.
-    assert time.monotonic() - start < 1.5
+    # Served one after another they would take at least 4 x 500 ms; the
+    # bound leaves the rest of that for a busy machine's overhead.
+    assert time.monotonic() - start < 4 * 0.5
 
 
 def test_counters_count_accepted_writes_only(sim, api):
@@ -116,11 +117,10 @@ def test_slow_adds_latency(sim, api):
     sim.set_fault(0, 'slow', delay_ms=300, count=1)
     start = time.monotonic()
     assert api.get(VERSION).status_code == 200
-    slowed = time.monotonic() - start
-    assert slowed >= 0.3
-    start = time.monotonic()
+    assert time.monotonic() - start >= 0.3
+    # The one slowed request used the fault up: the next is served as is.
+    assert sim.faults()['127.0.0.11'] == []
     assert api.get(VERSION).status_code == 200
-    assert time.monotonic() - start < slowed - 0.2
 
 
 def test_reset_resets_the_connection(sim, api):
