@@ -14,9 +14,10 @@
 
 """Helpers of the simulator contract tests: a plain requests client."""
 
-import time
-
 import requests
+
+from lightos_cinder import exception
+from lightos_cinder import waiters
 
 
 class Api:
@@ -81,17 +82,17 @@ class Api:
 
 
 def wait_until(probe, timeout=5.0, what='condition'):
-    """Poll ``probe`` with backoff until it returns a truthy value."""
-    deadline = time.monotonic() + timeout
-    interval = 0.01
-    while True:
+    """Poll ``probe`` until truthy; fail the test after ``timeout``."""
+    def ready():
         result = probe()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError('timed out waiting for %s' % what)
-        time.sleep(interval)
-        interval = min(interval * 2, 0.2)
+        if not result:
+            raise exception.NotReady(repr(result))
+        return result
+    try:
+        return waiters.wait_for(ready, timeout=timeout, what=what,
+                                interval=0.01, max_interval=0.2)
+    except exception.WaitTimeout as exc:
+        raise AssertionError(str(exc)) from None
 
 
 def wait_for_state(api, uuid, state, project='default', kind='volumes'):
