@@ -22,11 +22,9 @@ from lightos_cinder.simulator import Simulator
 @pytest.fixture(scope='session')
 def simulator(tmp_path_factory):
     """A 3-node HTTPS cluster with JWT auth, started once per session."""
-    sim = Simulator(nodes=3, tls=True, auth=True,
-                    workdir=str(tmp_path_factory.mktemp('lightos-sim')))
-    sim.start()
-    yield sim
-    sim.stop()
+    with Simulator(nodes=3, tls=True, auth=True,
+                   workdir=str(tmp_path_factory.mktemp('lightos-sim'))) as sim:
+        yield sim
 
 
 @pytest.fixture

@@ -14,30 +14,25 @@
 
 """Fixtures of the data plane tests: a simulator that keeps data."""
 
-from cinder import context as cinder_context
 from os_brick.initiator.connectors import lightos as brick_lightos
 import pytest
 
 from lightos_cinder import client as client_module
 from lightos_cinder import credentials
-from lightos_cinder import driver
 from lightos_cinder.simulator import Simulator
 from lightos_cinder import transport as transport_module
 from tests.functional import cinderservices
 from tests.functional.dataplane import hosts
 from tests.functional.driver import conftest as driver_conftest
-from tests.functional.driver import helpers as driver_helpers
 
 
 @pytest.fixture(scope='module')
 def data_simulator(tmp_path_factory):
     """A 3-node HTTPS cluster whose volumes keep data in sparse files."""
     base = tmp_path_factory.mktemp('data-sim')
-    sim = Simulator(nodes=3, workdir=str(base / 'work'),
-                    data_dir=str(base / 'data'))
-    sim.start()
-    yield sim
-    sim.stop()
+    with Simulator(nodes=3, workdir=str(base / 'work'),
+                   data_dir=str(base / 'data')) as sim:
+        yield sim
 
 
 @pytest.fixture
@@ -77,19 +72,7 @@ attach = driver_conftest.attach
 @pytest.fixture
 def make_driver(dsim):
     """Set-up drivers against the data-keeping simulator."""
-    made = []
-
-    def make(**overrides):
-        drv = driver.LightOSVolumeDriver(
-            configuration=driver_helpers.backend_config(dsim, **overrides),
-            host='cinder-volume@lightos')
-        drv.do_setup(cinder_context.get_admin_context())
-        drv.check_for_setup_error()
-        made.append(drv)
-        return drv
-    yield make
-    for drv in made:
-        drv._client.transport.close()
+    yield from driver_conftest.build_drivers(dsim)
 
 
 @pytest.fixture

@@ -48,9 +48,12 @@ def ctx():
     return cinder_context.get_admin_context()
 
 
-@pytest.fixture
-def make_driver(sim):
-    """Build (and by default set up) drivers against ``sim`` (or target)."""
+def build_drivers(sim):
+    """Yield a factory of drivers against ``sim``; close them afterwards.
+
+    The factory sets each driver up unless ``setup=False`` and may point
+    it at another ``target`` simulator.
+    """
     made = []
 
     def make(setup=True, target=None, **overrides):
@@ -66,6 +69,12 @@ def make_driver(sim):
     for drv in made:
         if drv._client is not None:
             drv._client.transport.close()
+
+
+@pytest.fixture
+def make_driver(sim):
+    """Build (and by default set up) drivers against ``sim`` (or target)."""
+    yield from build_drivers(sim)
 
 
 @pytest.fixture

@@ -27,12 +27,10 @@ def slow_sim(tmp_path_factory):
     The delays are far longer than any test, so intermediate states can be
     observed without racing the clock.
     """
-    sim = Simulator(nodes=3, create_delay_ms=600000, update_delay_ms=600000,
-                    delete_delay_ms=600000,
-                    workdir=str(tmp_path_factory.mktemp('slow-sim')))
-    sim.start()
-    yield sim
-    sim.stop()
+    with Simulator(nodes=3, create_delay_ms=600000, update_delay_ms=600000,
+                   delete_delay_ms=600000,
+                   workdir=str(tmp_path_factory.mktemp('slow-sim'))) as sim:
+        yield sim
 
 
 @pytest.fixture
