@@ -92,6 +92,17 @@ def route_count(sim, route):
             for a in sim.addresses]
 
 
+def create_once(sim, lightos):
+    """Create volume-1; check the cluster applied it exactly once."""
+    writes = sim.counters()['writes']
+    vol = lightos.create_volume(PROJECT, 'volume-1', GIB, replica_count=1,
+                                compression=False)
+    assert sim.counters()['writes'] == writes + 1
+    assert [v['UUID'] for v in
+            sim.state()['projects'][PROJECT]['volumes']] == [vol.uuid]
+    return vol
+
+
 def wait_volume(lightos, uuid, state=models.VolumeState.AVAILABLE):
     def probe():
         vol = lightos.get_volume(PROJECT, uuid)
@@ -245,12 +256,7 @@ def test_create_is_replayed_when_nothing_was_sent(sim, connect):
     sim.create_project(PROJECT)
     lightos = connect()
     sim.set_fault(0, 'down')
-    writes = sim.counters()['writes']
-    vol = lightos.create_volume(PROJECT, 'volume-1', GIB, replica_count=1,
-                                compression=False)
-    assert sim.counters()['writes'] == writes + 1
-    assert [v['UUID'] for v in
-            sim.state()['projects'][PROJECT]['volumes']] == [vol.uuid]
+    create_once(sim, lightos)
 
 
 def test_blackholed_node_costs_the_timeout_once(sim, connect):
@@ -294,10 +300,7 @@ def test_create_is_not_replayed_after_a_read_timeout(sim, connect):
     assert lightos.find_volume(PROJECT, 'volume-1') is None
     sim.clear_faults()
     # The caller recovers by name and creates exactly once.
-    vol = lightos.create_volume(PROJECT, 'volume-1', GIB, replica_count=1,
-                                compression=False)
-    assert [v['UUID'] for v in
-            sim.state()['projects'][PROJECT]['volumes']] == [vol.uuid]
+    create_once(sim, lightos)
 
 
 def test_connection_reset_moves_to_the_next_node(sim, connect):
@@ -398,13 +401,8 @@ def test_stalled_handshake_is_a_connect_failure(sim, connect,
     sim.create_project(PROJECT)
     lightos = connect(addresses=[silent_listener] + sim.addresses,
                       connect_timeout=0.5, read_timeout=10.0)
-    writes = sim.counters()['writes']
     # Nothing was sent before the handshake, so even a POST moves on.
-    vol = lightos.create_volume(PROJECT, 'volume-1', GIB, replica_count=1,
-                                compression=False)
-    assert sim.counters()['writes'] == writes + 1
-    assert [v['UUID'] for v in
-            sim.state()['projects'][PROJECT]['volumes']] == [vol.uuid]
+    create_once(sim, lightos)
     health = lightos.transport.endpoint_health()
     assert health[lightos.transport.endpoints[0]] == 'connect timeout'
 
