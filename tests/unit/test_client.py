@@ -15,7 +15,6 @@
 """The LightOS REST client: URLs, bodies and records, over requests-mock."""
 
 import pytest
-import requests_mock
 
 from lightos_cinder import client
 from lightos_cinder import exception
@@ -49,12 +48,6 @@ def snapshot_json(name='snapshot-1', uuid=SNAP_UUID, **extra):
             'ETag': 's1', 'compression': True, 'replicaCount': 3}
     data.update(extra)
     return data
-
-
-@pytest.fixture
-def mock():
-    with requests_mock.Mocker(case_sensitive=True) as mocker:
-        yield mocker
 
 
 @pytest.fixture
