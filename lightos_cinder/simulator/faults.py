@@ -92,10 +92,6 @@ class FaultTable:
         with self._lock:
             self._faults.append(fault)
 
-    def is_down(self):
-        with self._lock:
-            return any(fault.kind == 'down' for fault in self._faults)
-
     def take(self, target):
         """Return the first request fault hitting ``target``, if any."""
         with self._lock:

@@ -180,14 +180,6 @@ class Project:
                                'description': self.description})
 
 
-def volume_from_dict(data):
-    return Volume(**data)
-
-
-def snapshot_from_dict(data):
-    return Snapshot(**data)
-
-
 def as_dict(record):
     """Persistable form of a record (dataclass fields, no nested dicts)."""
     return dataclasses.asdict(record)

@@ -72,10 +72,6 @@ class Scheduler:
             func()
         return len(due)
 
-    def pending(self):
-        with self._cond:
-            return len(self._queue)
-
     def _run(self):
         while True:
             with self._cond:

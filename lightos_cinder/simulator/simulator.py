@@ -356,9 +356,6 @@ class Simulator:
         """
         return self.scheduler.run_all()
 
-    def pending_transitions(self):
-        return self.scheduler.pending()
-
     def set_node_state(self, node_index, state):
         self.cluster.set_node_state(node_index, state)
 

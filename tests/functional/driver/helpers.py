@@ -78,8 +78,3 @@ def volume_named(sim, name, project='default'):
     found = [v for v in volumes(sim, project) if v.name == name]
     assert len(found) <= 1, found
     return found[0] if found else None
-
-
-def all_volumes(sim):
-    return {project: volumes(sim, project)
-            for project in sim.state()['projects']}
