@@ -16,7 +16,7 @@
 
 import os
 
-_COMMON = """[DEFAULT]
+_DEFAULT = """[DEFAULT]
 host = %(host)s
 enabled_backends = %(backend)s
 state_path = %(workdir)s
@@ -27,14 +27,18 @@ debug = True
 # Report a driver that cannot start at once instead of retrying it.
 reinit_driver_count = 0
 
-[database]
+[coordination]
+backend_url = file://%(locks)s
+
+"""
+
+# What every in-process Cinder here needs besides [DEFAULT]: its own
+# database file and lock directory, and no notification bus.
+_SHARED = """[database]
 connection = sqlite:///%(database)s
 
 [oslo_concurrency]
 lock_path = %(locks)s
-
-[coordination]
-backend_url = file://%(locks)s
 
 [oslo_messaging_notifications]
 driver = noop
@@ -42,22 +46,41 @@ driver = noop
 """
 
 
-def write(workdir, host, backend, backend_section):
-    """Write cinder.conf into ``workdir``; return (path, log file path)."""
+def lock_path(workdir):
+    """Create and return the lock directory of the services in workdir."""
     locks = os.path.join(workdir, 'locks')
     os.makedirs(locks, exist_ok=True)
-    log_file = os.path.join(workdir, 'cinder.log')
-    text = _COMMON % {
-        'host': host, 'backend': backend, 'workdir': workdir,
-        'log_file': log_file, 'locks': locks,
-        'database': os.path.join(workdir, 'cinder.sqlite'),
-    } + backend_section
+    return locks
+
+
+def shared_sections(database, locks):
+    """The sections after [DEFAULT] that do not depend on the backends."""
+    return _SHARED % {'database': database, 'locks': locks}
+
+
+def write_private(workdir, text):
+    """Write ``text`` as workdir/cinder.conf; return its path.
+
+    Backend sections may hold a token or name a token file: the file is
+    readable by the owner only.
+    """
     path = os.path.join(workdir, 'cinder.conf')
-    # The backend section may hold a token: readable by the owner only.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, 'w') as handle:
         handle.write(text)
-    return path, log_file
+    return path
+
+
+def write(workdir, host, backend, backend_section):
+    """Write cinder.conf into ``workdir``; return (path, log file path)."""
+    locks = lock_path(workdir)
+    log_file = os.path.join(workdir, 'cinder.log')
+    text = _DEFAULT % {
+        'host': host, 'backend': backend, 'workdir': workdir,
+        'log_file': log_file, 'locks': locks,
+    } + shared_sections(os.path.join(workdir, 'cinder.sqlite'),
+                        locks) + backend_section
+    return write_private(workdir, text), log_file
 
 
 def set_option(section, name, value):

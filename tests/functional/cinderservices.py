@@ -44,6 +44,7 @@ from cinder import service
 from cinder.volume import volume_types
 from oslo_config import cfg
 
+from lightos_cinder.demo import cinderconf
 from lightos_cinder.demo import harness
 from lightos_cinder import exception
 from lightos_cinder import waiters
@@ -73,15 +74,6 @@ backup_compression_algorithm = none
 backup_file_size = 67108864
 # The most cinder-scheduler waits at start for the first report.
 scheduler_driver_init_wait_time = 30
-
-[database]
-connection = sqlite:///%(database)s
-
-[oslo_concurrency]
-lock_path = %(locks)s
-
-[oslo_messaging_notifications]
-driver = noop
 
 """
 
@@ -115,21 +107,16 @@ class CinderServices:
         return '%s@%s' % (HOST, backend)
 
     def _write_conf(self):
-        locks = os.path.join(self.workdir, 'locks')
-        os.makedirs(locks, exist_ok=True)
         os.makedirs(self.backup_path, exist_ok=True)
         text = _CONF % {
             'host': HOST, 'backends': ','.join(self.backends),
             'workdir': self.workdir, 'down': SERVICE_DOWN_TIME,
             'backup_driver': BACKUP_DRIVER, 'backups': self.backup_path,
-            'database': _process_database(self.database), 'locks': locks,
-        } + '\n'.join(self.backends.values())
-        path = os.path.join(self.workdir, 'cinder.conf')
-        # The backend sections may name token files: owner only.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, 'w') as handle:
-            handle.write(text)
-        return path
+        } + cinderconf.shared_sections(
+            _process_database(self.database),
+            cinderconf.lock_path(self.workdir)) + '\n'.join(
+                self.backends.values())
+        return cinderconf.write_private(self.workdir, text)
 
     def _add(self, host, binary, topic, manager, **kwargs):
         svc = service.Service(host=host, binary=binary, topic=topic,
