@@ -18,7 +18,7 @@ import dataclasses
 
 
 @dataclasses.dataclass(frozen=True)
-class Tier(object):
+class Tier:
     """A service level, offered to each tenant as a private volume type."""
 
     name: str
@@ -42,7 +42,7 @@ class Tier(object):
 
 
 @dataclasses.dataclass(frozen=True)
-class Tenant(object):
+class Tenant:
     """A Cinder project; its Lightbits project has the same name."""
 
     project: str
@@ -50,7 +50,7 @@ class Tenant(object):
 
 
 @dataclasses.dataclass(frozen=True)
-class ComputeHost(object):
+class ComputeHost:
     """A nova-compute host, known to Cinder by its os-brick connector."""
 
     name: str

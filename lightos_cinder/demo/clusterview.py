@@ -18,7 +18,7 @@ from lightos_cinder.demo import report
 from lightos_cinder import models
 
 
-class ClusterView(object):
+class ClusterView:
     """Reads volumes and snapshots of the demo's Lightbits projects.
 
     ``host_labels`` maps host NQNs to the compute host names shown in the

@@ -23,14 +23,14 @@ class StepFailed(Exception):
     """A step ended in a state other than the one the story expects."""
 
 
-class Step(object):
+class Step:
     """One running step; result is printed after it when it succeeds."""
 
     def __init__(self):
         self.result = ''
 
 
-class Progress(object):
+class Progress:
     """Prints sections and timed steps as the story goes."""
 
     def __init__(self, stream=None, clock=time.monotonic):

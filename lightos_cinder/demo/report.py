@@ -25,7 +25,7 @@ _FIELDS = (('project', 'project'), ('replicas', 'replicas'),
 
 
 @dataclasses.dataclass(frozen=True)
-class View(object):
+class View:
     """What one side (Cinder or the cluster) says about one resource.
 
     On Cinder's side, project, replicas and compression come from the
@@ -43,7 +43,7 @@ class View(object):
 
 
 @dataclasses.dataclass(frozen=True)
-class Row(object):
+class Row:
     """One volume or snapshot; a side is None where it is missing."""
 
     kind: str
@@ -62,7 +62,7 @@ class Row(object):
 
 
 @dataclasses.dataclass(frozen=True)
-class Leftover(object):
+class Leftover:
     """How many of one kind of resource remain in one place."""
 
     place: str

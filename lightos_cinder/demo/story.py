@@ -33,7 +33,7 @@ def _spec_bool(value):
         str(value).replace('<is>', '').strip())
 
 
-class Story(object):
+class Story:
     """Creates, attaches, snapshots, clones, extends and deletes volumes.
 
     Every request goes through cinder-api's volume API with the tenant's

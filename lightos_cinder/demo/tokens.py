@@ -32,7 +32,7 @@ def viewer_roles(projects):
 
 
 @dataclasses.dataclass(frozen=True)
-class Usage(object):
+class Usage:
     """Requests the cluster answered for one token, and 403s among them.
 
     ``roles`` names the token the way the simulator counts it (its roles,

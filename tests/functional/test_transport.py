@@ -39,7 +39,7 @@ SILENT_ADDRESS = '127.0.0.201'
 GIB = 1024 ** 3
 
 
-class RecordingSleep(object):
+class RecordingSleep:
     """Back-off sleeps of the transport, recorded instead of waited."""
 
     def __init__(self):

@@ -176,7 +176,7 @@ def test_compute_hosts_look_like_os_brick_connectors():
     assert len({h.nqn for h in cast.COMPUTE_HOSTS}) == 2
 
 
-class _Minter(object):
+class _Minter:
     """Stands in for the simulator's mint_token; records the roles."""
 
     def __init__(self):

@@ -20,7 +20,7 @@ URLS = ['https://127.0.0.11:443', 'https://127.0.0.12:443',
         'https://127.0.0.13:443']
 
 
-class FakeClock(object):
+class FakeClock:
     def __init__(self):
         self.now = 100.0
 

@@ -101,7 +101,7 @@ def settings(args):
     return chosen
 
 
-class Bench(object):
+class Bench:
     """The simulators, the two workers and the recorded figures."""
 
     def __init__(self, sims, workers_, conf, results):

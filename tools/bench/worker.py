@@ -64,7 +64,7 @@ def _db_row(cls, **values):
     return row
 
 
-class Objects(object):
+class Objects:
     """Cinder volume, snapshot and type objects, built without a database."""
 
     def __init__(self):
@@ -121,7 +121,7 @@ def connector():
             'host': 'compute-1'}
 
 
-class Worker(object):
+class Worker:
     """Holds the drivers (one per backend section) and the objects."""
 
     def __init__(self, conf_path):

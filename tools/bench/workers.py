@@ -69,7 +69,7 @@ def cinder_conf(sections, lock_dir):
                      list(sections))
 
 
-class Worker(object):
+class Worker:
     """One ``worker.py`` process hosting one driver class."""
 
     def __init__(self, driver, conf_path, log_path):
