@@ -49,6 +49,9 @@ STACK_HOST=127.0.0.1
 : "${STACK_SIM_IPS:=127.0.60.1,127.0.60.2,127.0.60.3}"
 : "${STACK_SIM_PORT:=18443}"
 : "${STACK_SIM_ADMIN_PORT:=18440}"
+# The simulator's emulated Lightbits discovery-client (os-brick's
+# [os_brick] lightos_discovery_client_port)
+: "${STACK_DISCOVERY_PORT:=6060}"
 # Milliseconds a simulated volume or snapshot stays Creating/Updating/Deleting,
 # so the driver's waits are exercised.
 : "${STACK_SIM_DELAY_MS:=100}"
@@ -216,6 +219,35 @@ rabbit_env() {
 rabbitmqctl_() {
     (rabbit_env && /usr/lib/rabbitmq/bin/rabbitmqctl "$@")
 }
+
+# The NVMe identity (host NQN and host id) of the stack's one Cinder host.
+# os-brick reads the host NQN only from /etc/nvme/hostnqn and creates that
+# file, and /etc/nvme/hostid, when they are missing. $HOST_IDENTITY runs a
+# daemon with the stack's identity instead, and leaves the machine's /etc
+# alone: in a mount namespace of its own, /etc is an overlay whose upper
+# layer (a small tmpfs, gone with the namespace) holds nvme/hostnqn and
+# nvme/hostid from $HOST_IDENTITY_DIR; whatever else the daemon or its
+# privsep helper writes under /etc stays in that tmpfs too.
+HOST_IDENTITY_DIR=$ETC_DIR/nvme
+HOST_ETC_MOUNT=$RUN_DIR/host-etc
+
+write_host_identity() {
+    mkdir -p "$HOST_IDENTITY_DIR" "$HOST_ETC_MOUNT"
+    printf 'nqn.2014-08.org.nvmexpress:uuid:%s\n' \
+        "$(cat /proc/sys/kernel/random/uuid)" >"$HOST_IDENTITY_DIR/hostnqn"
+    cat /proc/sys/kernel/random/uuid >"$HOST_IDENTITY_DIR/hostid"
+}
+
+# "${HOST_IDENTITY[@]}" COMMAND... - exec COMMAND (same PID, so it can
+# follow start_daemon NAME) with the stack's NVMe identity in /etc/nvme.
+# shellcheck disable=SC2016  # expanded by the inner bash
+HOST_IDENTITY=(unshare --mount --propagation private -- bash -euc '
+mount -t tmpfs -o size=1m,mode=0755 stack-host-etc "$1"
+mkdir -p "$1/upper/nvme" "$1/work"
+cp "$2/hostnqn" "$2/hostid" "$1/upper/nvme/"
+mount -t overlay stack-host-etc -o "lowerdir=/etc,upperdir=$1/upper,workdir=$1/work" /etc
+shift 2
+exec "$@"' host-identity "$HOST_ETC_MOUNT" "$HOST_IDENTITY_DIR")
 
 load_secrets() {
     [[ -f $SECRETS_FILE ]] || die "no $SECRETS_FILE: run tools/stack/stack.sh first"

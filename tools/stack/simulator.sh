@@ -15,26 +15,51 @@
 #
 # The project's LightOS simulator as the test cloud's storage cluster (sourced
 # after lib.sh): three HTTPS nodes with JWT authentication on their own
-# loopback addresses, and its admin endpoint on 127.0.0.1.
+# loopback addresses, and its admin endpoint on 127.0.0.1. Its data plane is
+# on: volumes keep their data in sparse files under $SIM_DATA_DIR, and its
+# emulated discovery-client (127.0.0.1:$STACK_DISCOVERY_PORT, watching
+# $DISCOVERY_DIR) exposes the volumes os-brick attaches on this host as block
+# devices, so cinder-backup and Cinder's host-assisted copies run for real.
 
 SIM_WORKDIR=$DATA_DIR/simulator
+SIM_DATA_DIR=$SIM_WORKDIR/data
+DISCOVERY_DIR=$DATA_DIR/discovery.d
 SIM_ADMIN_URL=http://$STACK_HOST:$STACK_SIM_ADMIN_PORT
 
 start_simulator() {
     log "lightos simulator"
     require_free_port "$STACK_HOST" "$STACK_SIM_ADMIN_PORT"
-    local nodes
+    require_free_port "$STACK_HOST" "$STACK_DISCOVERY_PORT"
+    local nodes ip host_ip_args=()
     nodes=$(tr ',' '\n' <<<"$STACK_SIM_IPS" | wc -l)
-    mkdir -p "$SIM_WORKDIR"
+    mkdir -p "$SIM_WORKDIR" "$SIM_DATA_DIR" "$DISCOVERY_DIR"
+    # The IP-ACL check of the emulated host: the addresses os-brick reports
+    # for it (read only, no socket is opened on them).
+    for ip in $(host_ips); do
+        host_ip_args+=(--host-ip "$ip")
+    done
     start_daemon simulator lightos-cinder simulator \
         --nodes "$nodes" --ips "$STACK_SIM_IPS" --port "$STACK_SIM_PORT" --tls \
         --workdir "$SIM_WORKDIR" --admin-port "$STACK_SIM_ADMIN_PORT" \
         --create-delay-ms "$STACK_SIM_DELAY_MS" \
         --update-delay-ms "$STACK_SIM_DELAY_MS" \
-        --delete-delay-ms "$STACK_SIM_DELAY_MS"
+        --delete-delay-ms "$STACK_SIM_DELAY_MS" \
+        --data-dir "$SIM_DATA_DIR" --discovery-dir "$DISCOVERY_DIR" \
+        --discovery-client-port "$STACK_DISCOVERY_PORT" "${host_ip_args[@]}"
     wait_ready simulator 60 sim_admin GET /info
+    wait_ready simulator 30 curl -sf -o /dev/null -I \
+        "http://$STACK_HOST:$STACK_DISCOVERY_PORT/metrics"
     [[ -s $SIM_WORKDIR/ca.pem && -s $SIM_WORKDIR/system.jwt ]] ||
         die "the simulator wrote no CA or token in $SIM_WORKDIR"
+}
+
+# host_ips - the addresses os-brick's LightOS connector reports for this
+# host (non-loopback), one per line; none on a machine with loopback only.
+host_ips() {
+    python3 -c '
+from os_brick.initiator.connectors import lightos
+print("\n".join(lightos.LightOSConnector.get_ip_addresses()))
+'
 }
 
 # sim_admin METHOD PATH [JSON_BODY] - call the simulator's admin endpoint.
@@ -58,6 +83,10 @@ lightos_api_port = $STACK_SIM_PORT
 lightos_default_num_replicas = $2
 lightos_default_compression_enabled = $3
 EOS
+    if [[ -z $(host_ips) ]]; then
+        # os-brick reports no address, so no IP-ACL could admit this host.
+        echo "lightos_use_ipacl = False"
+    fi
     if [[ $STACK_VOLUME_DRIVER == cinder.volume.drivers.lightos.* ]]; then
         # Cinder's in-tree driver has no lightos_jwt_file and hands
         # driver_ssl_cert_verify straight to requests (no CA path), so it can

@@ -14,9 +14,9 @@
 #    under the License.
 #
 # Bring up a fresh single-node test cloud on loopback: MariaDB, RabbitMQ,
-# memcached, the LightOS simulator, Keystone (gunicorn) and cinder-api
-# (gunicorn), cinder-scheduler and cinder-volume with two LightOS backend
-# sections. Every process is started by hand in its own session and recorded
+# memcached, the LightOS simulator (with its data plane), Keystone (gunicorn)
+# and cinder-api (gunicorn), cinder-scheduler, cinder-volume with two LightOS
+# backend sections and cinder-backup with the POSIX driver. Every process is started by hand in its own session and recorded
 # by PID under $STACK_DIR/run; tools/stack/unstack.sh stops them. State of a
 # previous run (databases, logs, config) is wiped first; the venv is kept.
 # Prerequisite: tools/stack/install.sh.
@@ -46,8 +46,9 @@ log "fresh state in $STACK_DIR"
 rm -rf "$RUN_DIR" "$LOG_DIR" "$ETC_DIR" "$DATA_DIR" "$TEMPEST_DIR" "$TEMPEST_DIR.workspace.yaml" \
     "$OPENRC"
 mkdir -p "$RUN_DIR" "$LOG_DIR/rabbitmq" "$ETC_DIR"/{cinder,keystone,mysql,rabbitmq} \
-    "$DATA_DIR"/{cinder/locks,mysql,rabbitmq/mnesia,simulator}
+    "$DATA_DIR"/{cinder/locks,cinder/backup,mysql,rabbitmq/mnesia,simulator}
 chmod 700 "$ETC_DIR"
+write_host_identity
 
 new_secret() {
     od -An -tx1 -N12 /dev/urandom | tr -d ' \n'
@@ -229,6 +230,10 @@ rootwrap_config = $cinder_etc/rootwrap.conf
 resource_query_filters_file = $cinder_etc/resource_filters.json
 enabled_backends = lightos-1,lightos-2
 default_volume_type = __DEFAULT__
+backup_driver = cinder.backup.drivers.posix.PosixBackupDriver
+backup_posix_path = $DATA_DIR/cinder/backup
+# zlib only costs CPU on a 2-core test machine
+backup_compression_algorithm = none
 
 [database]
 connection = $DB_URL_BASE/cinder?charset=utf8mb4
@@ -250,6 +255,20 @@ username = cinder
 password = $CINDER_PASSWORD
 memcached_servers = $STACK_HOST:$STACK_MEMCACHED_PORT
 
+# Attaching on this host (cinder-backup, host-assisted copies): os-brick's
+# LightOS connector talks to the simulator's emulated discovery-client.
+[os_brick]
+lightos_discovery_client_dir_path = $DISCOVERY_DIR
+lightos_discovery_client_address = $STACK_HOST
+lightos_discovery_client_port = $STACK_DISCOVERY_PORT
+
+# Root already, without sudo: the privsep daemons are started directly.
+[privsep_osbrick]
+helper_command = $STACK_VENV/bin/privsep-helper --config-file $CINDER_CONF
+
+[cinder_sys_admin]
+helper_command = $STACK_VENV/bin/privsep-helper --config-file $CINDER_CONF
+
 $(simulator_backend_section lightos-1 3 False)
 
 $(simulator_backend_section lightos-2 2 True)
@@ -257,7 +276,8 @@ EOF
 chmod 600 "$CINDER_CONF"
 cinder-manage --config-file "$CINDER_CONF" db sync >"$LOG_DIR/cinder-manage.log" 2>&1
 start_daemon cinder-scheduler cinder-scheduler --config-file "$CINDER_CONF"
-start_daemon cinder-volume cinder-volume --config-file "$CINDER_CONF"
+start_daemon cinder-volume "${HOST_IDENTITY[@]}" cinder-volume --config-file "$CINDER_CONF"
+start_daemon cinder-backup "${HOST_IDENTITY[@]}" cinder-backup --config-file "$CINDER_CONF"
 start_daemon cinder-api env PYTHONPATH="$WSGI_DIR" STACK_CINDER_CONF="$CINDER_CONF" \
     STACK_CINDER_API_LOG="$LOG_DIR/cinder-api.log" \
     gunicorn --bind "$STACK_HOST:$STACK_CINDER_PORT" --workers 2 --timeout 120 \
@@ -281,12 +301,18 @@ cinder_settled() {
 wait_until "both backends to report their pools" 180 cinder_settled || true
 require_running cinder-scheduler
 require_running cinder-volume
+require_running cinder-backup
 if driver_failed; then
     grep -A 25 'Failed to initialize driver' \
         "$LOG_DIR/cinder-volume.log" >&9
     die "a backend driver failed to initialise; see $LOG_DIR/cinder-volume.log"
 fi
 [[ $(pool_count) == 2 ]] || die "backend pools not reported; see $LOG_DIR/cinder-volume.log"
+backup_up() {
+    openstack volume service list --service cinder-backup -f value -c State |
+        grep -qx up
+}
+wait_ready cinder-backup 120 backup_up
 openstack volume service list
 openstack volume backend pool list
 log "stack ready: . $OPENRC; tear down with: bash $STACK_TOOLS/unstack.sh"

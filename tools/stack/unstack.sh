@@ -15,8 +15,9 @@
 #
 # Stop every process tools/stack/stack.sh started, by the PIDs it recorded
 # under $STACK_DIR/run (each one leads its own process group, which is
-# signalled as a whole). Logs and state stay for inspection; stack.sh wipes
-# them on the next bring-up. Safe to run more than once.
+# signalled as a whole), then check that the simulator's data plane left no
+# device behind. Logs and state stay for inspection; stack.sh wipes them on
+# the next bring-up. Safe to run more than once.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -25,9 +26,11 @@ set -euo pipefail
 
 # Consumers first, so nothing logs errors about a vanished dependency.
 stop_daemon cinder-api
+stop_daemon cinder-backup 60
 stop_daemon cinder-volume 60
 stop_daemon cinder-scheduler
 stop_daemon keystone
+# it withdraws every device its discovery-client made on the way out
 stop_daemon simulator
 if pidfile_pid rabbitmq >/dev/null; then
     # A clean Erlang shutdown; SIGTERM alone also works but takes longer.
@@ -37,6 +40,25 @@ stop_daemon rabbitmq 60
 stop_daemon epmd
 stop_daemon memcached
 stop_daemon mariadb 60
+
+# Devices of the data plane still there: loop devices over the simulator's
+# data files (losetup names the backing file) and by-id links (with the
+# /dev/nvme-sim* node they point to) of volumes that have a data file here.
+# Only a crashed simulator (SIGKILL) leaves them; they are reported, not
+# removed behind its back (losetup -d LOOP, rm NODE LINK).
+# shellcheck source-path=SCRIPTDIR source=simulator.sh
+. "$STACK_TOOLS/simulator.sh"
+devices=$(losetup -a 2>/dev/null | grep -F "($SIM_DATA_DIR/" || true)
+for file in "$SIM_DATA_DIR"/volumes/*.img; do
+    [[ -e $file ]] || continue
+    link=/dev/disk/by-id/nvme-uuid.$(basename "$file" .img)
+    [[ -L $link ]] || continue
+    devices+=${devices:+$'\n'}"$link -> $(readlink "$link")"
+done
+if [[ -n $devices ]]; then
+    printf '%s\n' "$devices" >&9
+    die "the simulator left these devices behind; remove them by hand"
+fi
 
 leftover=()
 for pidfile in "$RUN_DIR"/*.pid; do
