@@ -67,6 +67,20 @@ def _reference(record):
     return {SOURCE_NAME: record.name}
 
 
+def _manageable_entry(record, cinder_id, reason, extra_info, **more):
+    """One row of a manageable list, in the shape Cinder pages through."""
+    entry = {
+        'reference': _reference(record),
+        'size': size_gib(record.size),
+        'safe_to_manage': reason is None,
+        'reason_not_safe': reason,
+        'cinder_id': cinder_id,
+        'extra_info': extra_info,
+    }
+    entry.update(more)
+    return entry
+
+
 class ManageManager(object):
     """manage_existing, unmanage and the manageable lists of the driver."""
 
@@ -259,17 +273,11 @@ class ManageManager(object):
                         a for a in record.acl if a != models.ALLOW_NONE])
             elif record.state is not models.VolumeState.AVAILABLE:
                 reason = 'Volume is %s' % record.state.value
-            entries.append({
-                'reference': _reference(record),
-                'size': size_gib(record.size),
-                'safe_to_manage': reason is None,
-                'reason_not_safe': reason,
-                'cinder_id': cinder_id,
-                'extra_info': 'project=%s, uuid=%s, replicas=%d, '
-                              'compression=%s' % (
-                                  project, record.uuid, record.replica_count,
-                                  record.compression),
-            })
+            entries.append(_manageable_entry(
+                record, cinder_id, reason,
+                'project=%s, uuid=%s, replicas=%d, compression=%s' % (
+                    project, record.uuid, record.replica_count,
+                    record.compression)))
         return volume_utils.paginate_entries_list(
             entries, marker, limit, offset, sort_keys, sort_dirs)
 
@@ -289,16 +297,11 @@ class ManageManager(object):
                 reason = 'Temporary snapshot of a clone in progress'
             elif record.state is not models.SnapshotState.AVAILABLE:
                 reason = 'Snapshot is %s' % record.state.value
-            entries.append({
-                'reference': _reference(record),
-                'size': size_gib(record.size),
-                'safe_to_manage': reason is None,
-                'reason_not_safe': reason,
-                'cinder_id': cinder_id,
-                'extra_info': 'project=%s, uuid=%s' % (project, record.uuid),
-                'source_reference': {
+            entries.append(_manageable_entry(
+                record, cinder_id, reason,
+                'project=%s, uuid=%s' % (project, record.uuid),
+                source_reference={
                     SOURCE_NAME: record.source_volume_name or
-                    record.source_volume_uuid},
-            })
+                    record.source_volume_uuid}))
         return volume_utils.paginate_entries_list(
             entries, marker, limit, offset, sort_keys, sort_dirs)
