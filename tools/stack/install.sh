@@ -15,14 +15,18 @@
 #
 # Install what the local test cloud needs: MariaDB, RabbitMQ and memcached
 # from Debian packages (apt does not start them: the scripts do, by hand) and
-# one virtualenv ($STACK_VENV) with Cinder, Keystone, tempest, the Cinder
-# tempest plugin, the OpenStack client and this project. Idempotent: the pip
-# step is skipped while the requirement files are unchanged.
+# one virtualenv ($STACK_VENV) with Cinder, Keystone, Glance, tempest, the
+# Cinder tempest plugin, the OpenStack client and this project. Idempotent:
+# the pip step is skipped while the requirement files are unchanged.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 APT_PACKAGES=(mariadb-server rabbitmq-server memcached curl)
+if ((STACK_GLANCE)); then
+    # qemu-img: Cinder inspects every image it copies to a volume with it
+    APT_PACKAGES+=(qemu-utils)
+fi
 
 mkdir -p "$STACK_DIR"
 apt_log=$STACK_DIR/install-apt.log
@@ -48,7 +52,7 @@ fi
 stamp_file=$STACK_VENV/.lightos-cinder-stack-requirements
 stamp=$(cat "$STACK_TOOLS/requirements.txt" "$REPO_DIR/requirements.txt" | sha256sum)
 if [[ ! -f $stamp_file || $(cat "$stamp_file") != "$stamp" ]]; then
-    log "pip install (Cinder, Keystone, tempest, plugin, client; about a minute)"
+    log "pip install (Cinder, Keystone, Glance, tempest, plugin, client; about a minute)"
     "$STACK_VENV/bin/pip" install -q -U pip setuptools wheel
     "$STACK_VENV/bin/pip" install -q -r "$STACK_TOOLS/requirements.txt" \
         -r "$REPO_DIR/requirements.txt"

@@ -46,12 +46,16 @@ STACK_HOST=127.0.0.1
 : "${STACK_MEMCACHED_PORT:=11211}"
 : "${STACK_KEYSTONE_PORT:=5000}"
 : "${STACK_CINDER_PORT:=8776}"
+: "${STACK_GLANCE_PORT:=9292}"
 : "${STACK_SIM_IPS:=127.0.60.1,127.0.60.2,127.0.60.3}"
 : "${STACK_SIM_PORT:=18443}"
 : "${STACK_SIM_ADMIN_PORT:=18440}"
 # The simulator's emulated Lightbits discovery-client (os-brick's
 # [os_brick] lightos_discovery_client_port)
 : "${STACK_DISCOVERY_PORT:=6060}"
+# 1: run glance-api with the file store, and tempest's image tests; 0: no
+# image service, the image tests are excluded.
+: "${STACK_GLANCE:=0}"
 # Milliseconds a simulated volume or snapshot stays Creating/Updating/Deleting,
 # so the driver's waits are exercised.
 : "${STACK_SIM_DELAY_MS:=100}"
@@ -248,6 +252,23 @@ cp "$2/hostnqn" "$2/hostid" "$1/upper/nvme/"
 mount -t overlay stack-host-etc -o "lowerdir=/etc,upperdir=$1/upper,workdir=$1/work" /etc
 shift 2
 exec "$@"' host-identity "$HOST_ETC_MOUNT" "$HOST_IDENTITY_DIR")
+
+# keystone_authtoken_section USER PASSWORD - the [keystone_authtoken]
+# section of a service that authenticates as USER in the service project.
+keystone_authtoken_section() {
+    cat <<EOF
+[keystone_authtoken]
+www_authenticate_uri = http://$STACK_HOST:$STACK_KEYSTONE_PORT
+auth_url = http://$STACK_HOST:$STACK_KEYSTONE_PORT
+auth_type = password
+project_domain_name = Default
+user_domain_name = Default
+project_name = service
+username = $1
+password = $2
+memcached_servers = $STACK_HOST:$STACK_MEMCACHED_PORT
+EOF
+}
 
 load_secrets() {
     [[ -f $SECRETS_FILE ]] || die "no $SECRETS_FILE: run tools/stack/stack.sh first"

@@ -16,16 +16,21 @@
 # Bring up a fresh single-node test cloud on loopback: MariaDB, RabbitMQ,
 # memcached, the LightOS simulator (with its data plane), Keystone (gunicorn)
 # and cinder-api (gunicorn), cinder-scheduler, cinder-volume with two LightOS
-# backend sections and cinder-backup with the POSIX driver. Every process is started by hand in its own session and recorded
+# backend sections and cinder-backup with the POSIX driver; with STACK_GLANCE=1
+# also glance-api (gunicorn) with the file store and two raw test images.
+# Every process is started by hand in its own session and recorded
 # by PID under $STACK_DIR/run; tools/stack/unstack.sh stops them. State of a
 # previous run (databases, logs, config) is wiped first; the venv is kept.
 # Prerequisite: tools/stack/install.sh.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=glance.sh
+. "$STACK_TOOLS/glance.sh"
 
 [[ -x $STACK_VENV/bin/cinder-volume ]] || die "no venv at $STACK_VENV: run tools/stack/install.sh"
 ((EUID == 0)) || die "run as root (MariaDB and RabbitMQ are started as root)"
+[[ $STACK_GLANCE == [01] ]] || die "STACK_GLANCE must be 0 or 1, not '$STACK_GLANCE'"
 
 for name in "$RUN_DIR"/*.pid; do
     [[ -e $name ]] || continue
@@ -35,10 +40,14 @@ for name in "$RUN_DIR"/*.pid; do
     fi
 done
 IFS=, read -r -a sim_ips <<<"$STACK_SIM_IPS"
+glance_hostport=()
+if ((STACK_GLANCE)); then
+    glance_hostport=("$STACK_HOST:$STACK_GLANCE_PORT")
+fi
 for hostport in "$STACK_HOST:$STACK_MYSQL_PORT" "$STACK_HOST:$STACK_RABBIT_PORT" \
     "$STACK_HOST:$STACK_RABBIT_DIST_PORT" "$STACK_HOST:$STACK_MEMCACHED_PORT" \
     "$STACK_HOST:$STACK_KEYSTONE_PORT" "$STACK_HOST:$STACK_CINDER_PORT" \
-    "${sim_ips[0]}:$STACK_SIM_PORT"; do
+    "${sim_ips[0]}:$STACK_SIM_PORT" "${glance_hostport[@]}"; do
     require_free_port "${hostport%:*}" "${hostport##*:}"
 done
 
@@ -57,6 +66,7 @@ umask 077
 cat >"$SECRETS_FILE" <<EOF
 ADMIN_PASSWORD=$(new_secret)
 CINDER_PASSWORD=$(new_secret)
+GLANCE_PASSWORD=$(new_secret)
 DB_PASSWORD=$(new_secret)
 RABBIT_PASSWORD=$(new_secret)
 EOF
@@ -97,6 +107,12 @@ CREATE USER 'stack'@'$STACK_HOST' IDENTIFIED BY '$DB_PASSWORD';
 GRANT ALL ON keystone.* TO 'stack'@'$STACK_HOST';
 GRANT ALL ON cinder.* TO 'stack'@'$STACK_HOST';
 EOF
+if ((STACK_GLANCE)); then
+    mariadb --defaults-file="$MYSQL_CNF" <<EOF
+CREATE DATABASE glance;
+GRANT ALL ON glance.* TO 'stack'@'$STACK_HOST';
+EOF
+fi
 DB_URL_BASE="mysql+pymysql://stack:$DB_PASSWORD@$STACK_HOST:$STACK_MYSQL_PORT"
 
 # ---- RabbitMQ ---------------------------------------------------------------
@@ -205,10 +221,16 @@ service create --name cinderv3 volumev3
 endpoint create --region RegionOne volumev3 public $CINDER_URL
 endpoint create --region RegionOne volumev3 internal $CINDER_URL
 endpoint create --region RegionOne volumev3 admin $CINDER_URL
+$(if ((STACK_GLANCE)); then glance_keystone_commands; fi)
 EOF
 if [[ $(openstack endpoint list --service volumev3 -f value -c URL | wc -l) != 3 ]]; then
     cat "$LOG_DIR/keystone-register.log" >&2
     die "registering cinder in keystone failed"
+fi
+if ((STACK_GLANCE)) &&
+    [[ $(openstack endpoint list --service image -f value -c URL | wc -l) != 3 ]]; then
+    cat "$LOG_DIR/keystone-register.log" >&2
+    die "registering glance in keystone failed"
 fi
 
 # ---- Cinder -----------------------------------------------------------------
@@ -234,6 +256,10 @@ backup_driver = cinder.backup.drivers.posix.PosixBackupDriver
 backup_posix_path = $DATA_DIR/cinder/backup
 # zlib only costs CPU on a 2-core test machine
 backup_compression_algorithm = none
+$(if ((STACK_GLANCE)); then
+    printf '# images: glance-api of this stack (file store)\nglance_api_servers = %s\n' \
+        "$GLANCE_URL"
+fi)
 
 [database]
 connection = $DB_URL_BASE/cinder?charset=utf8mb4
@@ -244,16 +270,7 @@ lock_path = $DATA_DIR/cinder/locks
 [coordination]
 backend_url = file://$DATA_DIR/cinder/coordination
 
-[keystone_authtoken]
-www_authenticate_uri = http://$STACK_HOST:$STACK_KEYSTONE_PORT
-auth_url = http://$STACK_HOST:$STACK_KEYSTONE_PORT
-auth_type = password
-project_domain_name = Default
-user_domain_name = Default
-project_name = service
-username = cinder
-password = $CINDER_PASSWORD
-memcached_servers = $STACK_HOST:$STACK_MEMCACHED_PORT
+$(keystone_authtoken_section cinder "$CINDER_PASSWORD")
 
 # Attaching on this host (cinder-backup, host-assisted copies): os-brick's
 # LightOS connector talks to the simulator's emulated discovery-client.
@@ -283,6 +300,10 @@ start_daemon cinder-api env PYTHONPATH="$WSGI_DIR" STACK_CINDER_CONF="$CINDER_CO
     gunicorn --bind "$STACK_HOST:$STACK_CINDER_PORT" --workers 2 --timeout 120 \
     --name cinder-api --access-logfile "$LOG_DIR/cinder-api-access.log" \
     cinder_api:application
+# while the Cinder services initialise
+if ((STACK_GLANCE)); then
+    start_glance "$DB_URL_BASE"
+fi
 wait_ready cinder-api 120 curl -sf -o /dev/null "http://$STACK_HOST:$STACK_CINDER_PORT/"
 
 # Ready once the scheduler knows both backends' pools: that needs the

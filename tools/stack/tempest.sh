@@ -24,11 +24,14 @@
 # to $TEMPEST_CONCURRENCY or 2, NAME to the first argument. The output goes to
 # $STACK_DIR/logs/tempest-NAME.log; the summary is printed. Writes
 # $STACK_DIR/tempest/etc/tempest.conf on every run: a cloud with Keystone and
-# Cinder (with cinder-backup) only, with the volume features the configured
-# driver implements.
+# Cinder (with cinder-backup) and, when the stack runs glance-api
+# (STACK_GLANCE=1), Glance, with the volume features the configured driver
+# implements.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=glance.sh
+. "$STACK_TOOLS/glance.sh"
 
 CORE_REGEX='^tempest\.api\.volume\.'
 # These classes declare create_default_network, so with dynamic credentials
@@ -50,11 +53,21 @@ CONCURRENCY=${2:-${TEMPEST_CONCURRENCY:-2}}
 NAME=${3:-$SELECTION}
 [[ $NAME =~ ^[A-Za-z0-9_.-]+$ ]] || NAME=custom
 
-# Tests left out, each for a service this cloud does not have. Tests tagged
-# "image" need glance; VolumesExtendTest.test_volume_extend reads an image
-# without the tag; the plugin's test_create_from_image and its backup test
-# test_incremental_backup (a volume from an image) have no tag either.
-EXCLUDE_REGEX='\[.*\bimage\b.*\]|test_image_metadata\.|VolumesExtendTest\.test_volume_extend\b|test_create_from_image\.|cinder_tempest_plugin\.api\.volume\.test_volume_backup\.VolumesBackupsTest\.test_incremental_backup\b'
+# Tests left out, each for a service this cloud does not have. The plugin's
+# backup test test_incremental_backup boots a server from its volume (and
+# does not check for compute).
+EXCLUDE_REGEX='cinder_tempest_plugin\.api\.volume\.test_volume_backup\.VolumesBackupsTest\.test_incremental_backup\b'
+# Without glance-api: tests tagged "image" need glance;
+# VolumesExtendTest.test_volume_extend reads an image without the tag; so
+# does the plugin's test_create_from_image.
+IMAGE_EXCLUDE_REGEX='\[.*\bimage\b.*\]|test_image_metadata\.|VolumesExtendTest\.test_volume_extend\b|test_create_from_image\.'
+if glance_running; then
+    # shellcheck source=/dev/null
+    . "$GLANCE_IMAGES_FILE"
+else
+    IMAGE_REF=
+    EXCLUDE_REGEX+="|$IMAGE_EXCLUDE_REGEX"
+fi
 EXCLUDE_REGEX+=$EXTRA_EXCLUDE
 
 [[ -f $OPENRC ]] || die "no $OPENRC: run tools/stack/stack.sh first"
@@ -103,7 +116,7 @@ has() {
 # write_tempest_conf FILE [ACCOUNTS_FILE] - with an accounts file, tempest
 # uses those pre-provisioned accounts and is told that neutron exists.
 write_tempest_conf() {
-    local file=$1 accounts=${2:-} vendor protocol credentials neutron=false
+    local file=$1 accounts=${2:-} vendor protocol credentials neutron=false glance_comment
     FEATURES=$(driver_features | tr '\n' ' ')
     vendor=$(pool_capability vendor_name)
     protocol=$(pool_capability storage_protocol)
@@ -113,6 +126,12 @@ write_tempest_conf() {
         credentials="use_dynamic_credentials = false
 test_accounts_file = $accounts"
         neutron=true
+    fi
+    glance_comment="# glance-api with the file store (STACK_GLANCE=1)"
+    if [[ -z $IMAGE_REF ]]; then
+        glance_comment='# There is no image service. tempest only builds its image clients when glance
+# is "available", and two volume test classes use those clients while setting
+# up; the tests that really need images are excluded by tools/stack/tempest.sh.'
     fi
     cat >"$file" <<EOF
 [DEFAULT]
@@ -149,9 +168,7 @@ nova = false
 neutron = $neutron
 swift = false
 barbican = false
-# There is no image service. tempest only builds its image clients when glance
-# is "available", and two volume test classes use those clients while setting
-# up; the tests that really need images are excluded by tools/stack/tempest.sh.
+$glance_comment
 glance = true
 
 [volume]
@@ -169,6 +186,8 @@ volume_size = 1
 # the names this driver gives volumes and snapshots on the cluster
 manage_volume_ref = source-name,volume-%s
 manage_snapshot_ref = source-name,snapshot-%s
+# volumes uploaded as images: raw, no conversion (there is no qemu-img)
+disk_format = raw
 
 [volume-feature-enabled]
 multi_backend = true
@@ -188,6 +207,15 @@ volume_revert = $(has revert_to_snapshot)
 consistency_group = false
 concurrency_tests = true
 EOF
+    if [[ -n $IMAGE_REF ]]; then
+        cat >>"$file" <<EOF
+
+[compute]
+# raw images uploaded by stack.sh (tools/stack/glance.sh)
+image_ref = $IMAGE_REF
+image_ref_alt = $IMAGE_REF_ALT
+EOF
+    fi
 }
 
 # ensure_accounts COUNT FILE - COUNT sets of a project member, a project
@@ -250,7 +278,9 @@ fi
 # VolumeRetypeWithMigrationTest runs either way: without the driver's
 # migrate_volume Cinder copies the data through the cinder-volume host, which
 # attaches both volumes over the simulator's data plane.
-log "tempest: $REGEX (concurrency $CONCURRENCY), output in $LOG_DIR/tempest-$NAME.log"
+images=without
+[[ -z $IMAGE_REF ]] || images=with
+log "tempest: $REGEX (concurrency $CONCURRENCY, $images glance), output in $LOG_DIR/tempest-$NAME.log"
 cd "$TEMPEST_DIR"
 start=$SECONDS
 rc=0

@@ -29,6 +29,8 @@ stop_daemon cinder-api
 stop_daemon cinder-backup 60
 stop_daemon cinder-volume 60
 stop_daemon cinder-scheduler
+# (no PID file when the stack ran without it)
+stop_daemon glance-api
 stop_daemon keystone
 # it withdraws every device its discovery-client made on the way out
 stop_daemon simulator
