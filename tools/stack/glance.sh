@@ -17,8 +17,8 @@
 # STACK_GLANCE=1): glance-api served by gunicorn on loopback with the file
 # store under $GLANCE_DATA_DIR, Keystone authentication and its own MariaDB
 # database, plus two small raw images for tempest's image_ref and
-# image_ref_alt. Without qemu-img Cinder copies raw images with dd, so only
-# raw images are used.
+# image_ref_alt. Cinder inspects each image it copies to a volume with
+# qemu-img (install.sh installs qemu-utils when STACK_GLANCE=1).
 
 GLANCE_ETC_DIR=$ETC_DIR/glance
 GLANCE_CONF=$GLANCE_ETC_DIR/glance-api.conf

@@ -53,9 +53,9 @@ STACK_HOST=127.0.0.1
 # The simulator's emulated Lightbits discovery-client (os-brick's
 # [os_brick] lightos_discovery_client_port)
 : "${STACK_DISCOVERY_PORT:=6060}"
-# 1: run glance-api with the file store, and tempest's image tests; 0: no
-# image service, the image tests are excluded.
-: "${STACK_GLANCE:=0}"
+# 1 (the default): run glance-api with the file store, and tempest's image
+# tests; 0: no image service, the image tests are excluded.
+: "${STACK_GLANCE:=1}"
 # Milliseconds a simulated volume or snapshot stays Creating/Updating/Deleting,
 # so the driver's waits are exercised.
 : "${STACK_SIM_DELAY_MS:=100}"

@@ -186,7 +186,7 @@ volume_size = 1
 # the names this driver gives volumes and snapshots on the cluster
 manage_volume_ref = source-name,volume-%s
 manage_snapshot_ref = source-name,snapshot-%s
-# volumes uploaded as images: raw, no conversion (there is no qemu-img)
+# volumes uploaded as images: raw, as they are (no conversion)
 disk_format = raw
 
 [volume-feature-enabled]
