@@ -15,6 +15,7 @@
 """Volume type extra specs plus configuration -> a validated VolumeSpec."""
 
 import dataclasses
+import difflib
 import re
 
 from cinder import exception as cinder_exception
@@ -32,6 +33,11 @@ CAPABILITIES_COMPRESSION = 'capabilities:compression'
 NUM_REPLICAS = 'lightos:num_replicas'
 PROJECT_NAME = 'lightos:project_name'
 QOS_POLICY = 'lightos:qos_policy'
+
+NAMESPACE = 'lightos'
+# Every key of the ``lightos:`` namespace the driver reads; any other key
+# there is a typo that would otherwise be ignored in silence.
+KNOWN_KEYS = (NUM_REPLICAS, PROJECT_NAME, QOS_POLICY)
 
 # Extra specs that decide where and how a volume is laid out on the cluster;
 # changing one of them needs a migration, not an in-place update.
@@ -54,6 +60,40 @@ class VolumeSpec:
 def _invalid(spec, value, problem, fix):
     return cinder_exception.InvalidVolumeType(
         reason='extra spec %s=%r %s; %s' % (spec, value, problem, fix))
+
+
+def _comparable(name):
+    return re.sub(r'[^a-z0-9]', '', name.lower())
+
+
+def suggest_key(key):
+    """The spec an unknown ``lightos:`` key was most likely meant to be."""
+    wanted = {_comparable(known.split(':', 1)[1]): known
+              for known in KNOWN_KEYS}
+    # lightos:compression is a common slip for the unscoped spec.
+    wanted[_comparable(COMPRESSION)] = COMPRESSION
+    close = difflib.get_close_matches(
+        _comparable(key.split(':', 1)[1]), wanted, n=1, cutoff=0.6)
+    return wanted[close[0]] if close else None
+
+
+def check_keys(extra_specs):
+    """Refuse keys of the ``lightos:`` namespace the driver does not know.
+
+    A misspelt key would be ignored and the volume created with a default
+    (the ``default`` project instead of a tenant's own, 3 replicas instead
+    of 2), so it is an error, raised before anything is created.
+    """
+    for key in sorted(extra_specs or {}):
+        prefix, sep, _rest = str(key).partition(':')
+        if not sep or prefix.lower() != NAMESPACE or key in KNOWN_KEYS:
+            continue
+        guess = suggest_key(key)
+        hint = ('did you mean %s? ' % guess) if guess else ''
+        raise _invalid(
+            key, extra_specs[key], 'is not an extra spec of the LightOS '
+            'driver', '%srename or remove it (known keys: %s, and '
+            'compression)' % (hint, ', '.join(KNOWN_KEYS)))
 
 
 def parse_compression(value, default):
@@ -133,6 +173,7 @@ def from_extra_specs(extra_specs, *, default_replicas, default_compression,
     :raises cinder.exception.InvalidVolumeType: naming the spec and the fix.
     """
     extra_specs = dict(extra_specs or {})
+    check_keys(extra_specs)
     compression = extra_specs.get(COMPRESSION)
     if compression is None:
         compression = extra_specs.get(CAPABILITIES_COMPRESSION)

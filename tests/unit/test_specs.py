@@ -142,3 +142,35 @@ def test_vendor_properties_are_lightos_scoped():
                                      'lightos:qos_policy'}
     replicas = [p for p in props if p[0] == 'lightos:num_replicas'][0]
     assert replicas[4] == {'minimum': 1, 'maximum': 3, 'default': 2}
+
+
+@pytest.mark.parametrize('key,suggestion', [
+    ('lightos:projectname', 'did you mean lightos:project_name?'),
+    ('lightos:project-name', 'did you mean lightos:project_name?'),
+    ('lightos:num_replica', 'did you mean lightos:num_replicas?'),
+    ('lightos:replicas', 'did you mean lightos:num_replicas?'),
+    ('lightos:compression', 'did you mean compression?'),
+    ('lightos:qos-policy', 'did you mean lightos:qos_policy?'),
+    ('LightOS:num_replicas', 'did you mean lightos:num_replicas?'),
+    ('LIGHTOS:project_name', 'did you mean lightos:project_name?'),
+    ('lightos:thin', ''),
+])
+def test_unknown_lightos_keys_are_refused(key, suggestion):
+    message = _error({key: 'tenant-a', 'lightos:num_replicas': '2'})
+    assert 'extra spec %s=' % key in message
+    assert 'is not an extra spec of the LightOS driver' in message
+    assert suggestion in message
+    assert ('known keys: lightos:num_replicas, lightos:project_name, '
+            'lightos:qos_policy, and compression') in message
+    if not suggestion:
+        assert 'did you mean' not in message
+
+
+@pytest.mark.parametrize('extra_specs', [
+    {'volume_backend_name': 'lightos', 'capabilities:compression': 'True'},
+    {'thin_provisioning_support': '<is> True', 'lightosx:anything': '1'},
+    {'lightos:num_replicas': '1', 'lightos:project_name': 'a',
+     'lightos:qos_policy': QOS_UUID},
+])
+def test_keys_outside_the_namespace_or_known_pass(extra_specs):
+    assert _spec(extra_specs).replicas in (1, 3)

@@ -86,6 +86,11 @@ def test_qos_policy_and_ipacl_off(sim, make_driver, make_type, make_volume):
     ({'compression': 'maybe'}, 'compression'),
     ({'lightos:project_name': 'no such/project'}, 'lightos:project_name'),
     ({'lightos:qos_policy': 'fast'}, 'lightos:qos_policy'),
+    # Misspelt keys would otherwise put the volume in the default project,
+    # or give it 3 replicas, or no compression.
+    ({'lightos:projectname': 'tenant-a'}, 'did you mean lightos:project_name'),
+    ({'lightos:num_replica': '2'}, 'did you mean lightos:num_replicas'),
+    ({'lightos:compression': '<is> True'}, 'did you mean compression?'),
 ])
 def test_bad_specs_send_no_write(sim, drv, make_type, make_volume,
                                  make_snapshot, extra_specs, spec):
