@@ -14,8 +14,6 @@
 
 """Volume and snapshot lifecycle on the cluster, for the Cinder driver."""
 
-import dataclasses
-
 from cinder import exception as cinder_exception
 from oslo_log import log as logging
 from oslo_utils import excutils
@@ -68,12 +66,11 @@ class VolumeAdapter(object):
         No request is sent unless the type's QoS specs give limits, which
         are matched against the cluster's QoS policies.
         """
-        spec = specs.from_config(self._conf, specs.extra_specs_of(volume),
-                                 self._cluster.max_replicas)
         with self._translated('list the QoS policies', volume_id=volume.id):
-            policy = qos.policy_of(volume.id, spec, qos.qos_specs_of(volume),
-                                   self._client.list_qos_policies)
-        return dataclasses.replace(spec, qos_policy_uuid=policy)
+            return qos.volume_spec(
+                self._conf, volume.id, specs.extra_specs_of(volume),
+                qos.qos_specs_of(volume), self._client.list_qos_policies,
+                self._cluster.max_replicas)
 
     def lookup(self, volume):
         """Return ``(location, LightOS volume or None)`` for a Cinder volume.

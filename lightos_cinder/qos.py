@@ -14,6 +14,8 @@
 
 """Cinder QoS specs -> the LightOS QoS policy that enforces them."""
 
+import dataclasses
+
 from cinder import exception as cinder_exception
 
 from lightos_cinder import specs
@@ -63,16 +65,30 @@ def policy_of(volume_id, spec, specs_dict, list_policies, whose='the type'):
 
     The policy comes from ``lightos:qos_policy`` in ``spec`` or from the
     QoS specs; naming two different policies is an InvalidVolumeType.
+    ``volume_id`` is None when a volume type is checked on its own.
     """
     from_qos = requested_policy(specs_dict, list_policies)
     if from_qos and spec.qos_policy_uuid and (
             from_qos != spec.qos_policy_uuid):
+        subject = (whose if volume_id is None
+                   else '%s of Cinder volume %s' % (whose, volume_id))
         raise cinder_exception.InvalidVolumeType(
-            reason='%s of Cinder volume %s names QoS policy %s in %s and '
-                   'policy %s in its QoS specs; keep one' % (
-                       whose, volume_id, spec.qos_policy_uuid,
-                       specs.QOS_POLICY, from_qos))
+            reason='%s names QoS policy %s in %s and policy %s in its QoS '
+                   'specs; keep one' % (subject, spec.qos_policy_uuid,
+                                        specs.QOS_POLICY, from_qos))
     return from_qos or spec.qos_policy_uuid
+
+
+def volume_spec(conf, volume_id, extra_specs, qos_specs, list_policies,
+                max_replicas, whose='the type'):
+    """The complete VolumeSpec of a volume type: what create validates.
+
+    ``list_policies`` is called only when QoS limits must be matched.
+    :raises cinder.exception.InvalidVolumeType: naming the spec and the fix.
+    """
+    spec = specs.from_config(conf, extra_specs, max_replicas)
+    policy = policy_of(volume_id, spec, qos_specs, list_policies, whose)
+    return dataclasses.replace(spec, qos_policy_uuid=policy)
 
 
 def _limit(policy, section, key):

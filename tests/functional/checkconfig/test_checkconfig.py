@@ -14,8 +14,13 @@
 
 """``lightos-cinder check-config`` against the simulator."""
 
-import sqlite3
+import shutil
+import uuid
 
+from cinder.db import migration
+from cinder.db import models as cinder_models
+import pytest
+import sqlalchemy
 import trustme
 
 from lightos_cinder.cmd import main as cmd_main
@@ -36,32 +41,67 @@ def _run(capsys, path, *args):
     return status, capsys.readouterr().out
 
 
-def _types_db(tmp_path, types):
-    path = tmp_path / 'cinder.sqlite'
-    db = sqlite3.connect(str(path))
-    db.execute('CREATE TABLE volume_types (id TEXT, name TEXT, '
-               'deleted INTEGER)')
-    db.execute('CREATE TABLE volume_type_extra_specs (volume_type_id TEXT, '
-               'key TEXT, value TEXT, deleted INTEGER)')
-    for index, (name, backend, project) in enumerate(types):
-        db.execute('INSERT INTO volume_types VALUES (?, ?, 0)',
-                   (str(index), name))
-        db.execute('INSERT INTO volume_type_extra_specs VALUES '
-                   "(?, 'volume_backend_name', ?, 0)", (str(index), backend))
-        if project:
-            db.execute('INSERT INTO volume_type_extra_specs VALUES '
-                       "(?, 'lightos:project_name', ?, 0)",
-                       (str(index), project))
-    db.commit()
-    db.close()
-    return str(path)
+@pytest.fixture(scope='module')
+def cinder_schema(tmp_path_factory):
+    """An empty Cinder database made by Cinder's own migrations."""
+    path = tmp_path_factory.mktemp('cinder-db') / 'schema.sqlite'
+    engine = sqlalchemy.create_engine('sqlite:///%s' % path)
+    try:
+        migration.db_sync(engine=engine)
+    finally:
+        engine.dispose()
+    return path
 
 
-def test_a_healthy_backend_passes(sim, tmp_path, capsys):
+@pytest.fixture
+def types_db(cinder_schema, tmp_path):
+    """``make(types)``: a copy of the schema holding volume types.
+
+    ``types`` are ``(name, extra specs, QoS specs or None)``; a deleted
+    type (name starting with ``deleted-``) is soft-deleted as Cinder does.
+    """
+    def make(types):
+        path = tmp_path / 'cinder.sqlite'
+        shutil.copy(str(cinder_schema), str(path))
+        engine = sqlalchemy.create_engine('sqlite:///%s' % path)
+        tables = cinder_models.BASE.metadata.tables
+        with engine.begin() as db:
+            for name, extra, qos_specs in types:
+                type_id, qos_id = str(uuid.uuid4()), None
+                if qos_specs is not None:
+                    qos_id = str(uuid.uuid4())
+                    db.execute(tables['quality_of_service_specs'].insert(),
+                               [{'id': qos_id, 'key': 'QoS_Specs_Name',
+                                 'value': 'qos-' + name, 'deleted': False}])
+                    db.execute(tables['quality_of_service_specs'].insert(),
+                               [{'id': str(uuid.uuid4()), 'specs_id': qos_id,
+                                 'key': key, 'value': value,
+                                 'deleted': False}
+                                for key, value in qos_specs.items()])
+                db.execute(tables['volume_types'].insert(), [{
+                    'id': type_id, 'name': name, 'qos_specs_id': qos_id,
+                    'deleted': name.startswith('deleted-')}])
+                db.execute(tables['volume_type_extra_specs'].insert(), [
+                    {'volume_type_id': type_id, 'key': key, 'value': value,
+                     'deleted': False} for key, value in extra.items()])
+        engine.dispose()
+        return str(path)
+    return make
+
+
+def _typed(name, project=None, backend='lightos', **extra):
+    specs = {'volume_backend_name': backend}
+    if project:
+        specs['lightos:project_name'] = project
+    specs.update(extra)
+    return (name, specs, None)
+
+
+def test_a_healthy_backend_passes(sim, tmp_path, capsys, types_db):
     sim.create_project('tenant-a')
-    database = _types_db(tmp_path, [('gold', 'lightos', 'tenant-a'),
-                                    ('bronze', 'lightos', None),
-                                    ('other', 'elsewhere', 'nope')])
+    database = types_db([_typed('gold', 'tenant-a'), _typed('bronze'),
+                         _typed('other', 'nope', backend='elsewhere'),
+                         _typed('deleted-x', 'gone')])
     status, out = _run(capsys, _conf(tmp_path, sim, database=database))
     assert status == 0, out
     assert out.count('[PASS] endpoint') == 3
@@ -73,7 +113,9 @@ def test_a_healthy_backend_passes(sim, tmp_path, capsys):
     assert '[PASS] project    tenant-a (volume types gold) is accessible' in (
         out)
     assert '[PASS] project    default (volume types bronze)' in out
-    assert 'nope' not in out
+    assert 'nope' not in out and 'gone' not in out
+    assert ('[PASS] type       gold: project tenant-a, 3 replica(s), '
+            "compression off, QoS policy the project's default") in out
     assert out.rstrip().endswith('OK: 0 check(s) failed')
     assert sim.system_token not in out
 
@@ -89,7 +131,8 @@ def test_failures_are_reported_and_exit_non_zero(sim, tmp_path, capsys):
     assert out.count('[PASS] endpoint') == 2
     assert '[FAIL] endpoint   https://%s:%d' % (sim.addresses[1],
                                                 sim.port) in out
-    assert 'no [database] connection' in out
+    assert 'no [database] connection in the file; volume types are not ' in (
+        out)
     assert '[FAIL] project    missing does not exist' in out
     assert ('[FAIL] project    tenant-b: the token '
             '(lightos_project_jwts[tenant-b], roles tenant-a:admin) may not '
@@ -123,3 +166,43 @@ def test_missing_section(tmp_path, capsys):
     assert status == 1
     assert 'sets neither lightos_api_address nor lightos_api_hostnames' in (
         out)
+
+
+def test_every_volume_type_is_checked_as_create_checks_it(
+        sim, tmp_path, capsys, types_db):
+    sim.create_project('tenant-a')
+    slow = sim.create_qos_policy('slow')
+    missing = str(uuid.uuid4())
+    database = types_db([
+        _typed('gold', 'tenant-a', **{'lightos:num_replicas': '2',
+                                      'compression': '<is> True',
+                                      'lightos:qos_policy': slow}),
+        _typed('five', **{'lightos:num_replicas': '5'}),
+        _typed('ture', **{'compression': '<is> Ture'}),
+        _typed('typo', **{'lightos:projectname': 'tenant-a'}),
+        _typed('replica', **{'lightos:num_replica': '2'}),
+        _typed('nopolicy', **{'lightos:qos_policy': missing}),
+        ('limits', {'volume_backend_name': 'lightos'},
+         {'consumer': 'back-end', 'read_iops_sec': '7',
+          'write_iops_sec': '9'}),
+    ])
+    status, out = _run(capsys, _conf(tmp_path, sim, database=database))
+    assert status == 1
+    failures = [line for line in out.splitlines()
+                if line.startswith('[FAIL] type')]
+    expected = {
+        'five': 'extra spec lightos:num_replicas=\'5\' is out of range',
+        'ture': "extra spec compression='<is> Ture' is not a boolean",
+        'typo': 'did you mean lightos:project_name?',
+        'replica': 'did you mean lightos:num_replicas?',
+        'nopolicy': 'QoS policy %s does not exist on the cluster' % missing,
+        'limits': 'match no LightOS QoS policy',
+    }
+    assert len(failures) == len(expected), out
+    for name, problem in expected.items():
+        line = [f for f in failures if f.startswith(
+            '[FAIL] type       %s: ' % name)]
+        assert line and problem in line[0], (name, out)
+    assert ('[PASS] type       gold: project tenant-a, 2 replica(s), '
+            'compression on, QoS policy %s' % slow) in out
+    assert out.rstrip().endswith('FAILED: 6 check(s) failed')

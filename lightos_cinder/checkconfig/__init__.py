@@ -21,6 +21,8 @@ import time
 from oslo_config import cfg
 import sqlalchemy
 
+from lightos_cinder.checkconfig import report as report_module
+from lightos_cinder.checkconfig import voltypes
 from lightos_cinder import client as client_module
 from lightos_cinder import credentials
 from lightos_cinder import exception
@@ -28,22 +30,13 @@ from lightos_cinder import options
 from lightos_cinder import specs
 from lightos_cinder import transport as transport_module
 
-PASS, WARN, FAIL = 'PASS', 'WARN', 'FAIL'
+PASS, WARN, FAIL = report_module.PASS, report_module.WARN, report_module.FAIL
 
 _CINDER_OPTS = [
     cfg.BoolOpt('driver_ssl_cert_verify', default=False),
     cfg.StrOpt('driver_ssl_cert_path'),
     cfg.StrOpt('volume_backend_name'),
 ]
-
-_TYPES_QUERY = sqlalchemy.text(
-    "SELECT vt.name, project.value FROM volume_types vt "
-    "JOIN volume_type_extra_specs backend ON backend.volume_type_id = vt.id "
-    "AND backend.key = 'volume_backend_name' AND backend.deleted = 0 "
-    "LEFT JOIN volume_type_extra_specs project "
-    "ON project.volume_type_id = vt.id "
-    "AND project.key = 'lightos:project_name' AND project.deleted = 0 "
-    "WHERE vt.deleted = 0 AND backend.value = :backend")
 
 
 def load_backend(path, backend):
@@ -56,19 +49,6 @@ def load_backend(path, backend):
     conf(args=[], project='cinder', default_config_files=[path],
          default_config_dirs=[])
     return conf, conf[backend]
-
-
-class Report(object):
-    """Collects check results and prints them as they come."""
-
-    def __init__(self, out):
-        self._out = out
-        self.failed = 0
-
-    def add(self, status, check, detail):
-        if status == FAIL:
-            self.failed += 1
-        self._out('[%s] %-10s %s' % (status, check, detail))
 
 
 def _verify(section):
@@ -138,34 +118,35 @@ def check_tokens(tokens, report, now=None):
                                          (expires - now).days))
 
 
-def type_projects(conf, section, backend):
-    """``({project: [type names]}, problem)`` from Cinder's database."""
+def check_types(conf, section, backend, client, max_replicas, report):
+    """Validate the backend's volume types; ``{project: [type names]}``."""
     connection = conf.database.connection
     if not connection:
-        return {}, 'no [database] connection in the file'
+        report.add(WARN, 'types', 'no [database] connection in the file; '
+                   'volume types are not checked (pass --config-file with '
+                   'the [database] section of cinder-api)')
+        return {}
     name = section.volume_backend_name or backend
     try:
-        engine = sqlalchemy.create_engine(connection)
-        try:
-            with engine.connect() as db:
-                rows = db.execute(_TYPES_QUERY, {'backend': name}).fetchall()
-        finally:
-            engine.dispose()
+        types = voltypes.read_types(connection, name)
     except sqlalchemy.exc.SQLAlchemyError as exc:
-        return {}, 'cannot read the volume types (%s)' % (
-            exc.__class__.__name__)
+        report.add(WARN, 'types', 'cannot read the volume types from the '
+                   '[database] connection (%s); they are not checked' % (
+                       exc.__class__.__name__))
+        return {}
+    if not types:
+        report.add(WARN, 'types', 'no volume type has volume_backend_name='
+                   '%s; nothing will be scheduled to this backend' % name)
+    voltypes.check_types(section, types, client, max_replicas, report)
     found = {}
-    for type_name, project in rows:
+    for volume_type in types:
+        project = volume_type.extra_specs.get(specs.PROJECT_NAME)
         found.setdefault(project or specs.DEFAULT_PROJECT, []).append(
-            type_name)
-    return found, None
+            volume_type.name)
+    return found
 
 
-def check_projects(conf, section, backend, transport, tokens, extra, report):
-    wanted, problem = type_projects(conf, section, backend)
-    if problem:
-        report.add(WARN, 'projects', '%s; checking the projects with a '
-                   'token and those given with --project' % problem)
+def check_projects(wanted, transport, tokens, extra, report):
     for project in list(tokens.projects if tokens else ()) + list(extra):
         wanted.setdefault(project, [])
     if not wanted:
@@ -197,11 +178,12 @@ def check_projects(conf, section, backend, transport, tokens, extra, report):
 
 
 def check_cluster(client, report):
+    """Check the cluster; return its clusterinfo (None when unreadable)."""
     try:
         info = client.get_cluster_info()
     except exception.LightOSError as exc:
         report.add(FAIL, 'cluster', 'cannot read clusterinfo: %s' % exc)
-        return
+        return None
     if info.subsystem_nqn:
         report.add(PASS, 'cluster', '%s (%s): subsystem NQN %s, at most %d '
                    'replicas' % (info.uuid, info.name or 'unnamed',
@@ -235,11 +217,12 @@ def check_cluster(client, report):
         total = stats.estimated_logical or stats.effective_physical
         report.add(PASS, 'capacity', '%.1f GiB free of %.1f GiB' % (
             free / float(1 << 30), total / float(1 << 30)))
+    return info
 
 
 def run_checks(path, backend, extra_projects=(), out=print):
     """Run every check; return the number of failures."""
-    report = Report(out)
+    report = report_module.Report(out)
     try:
         conf, section = load_backend(path, backend)
         tokens = credentials.tokens_from_config(section)
@@ -257,9 +240,12 @@ def run_checks(path, backend, extra_projects=(), out=print):
         deadline=section.lightos_api_service_timeout)
     try:
         client = client_module.LightOSClient(transport)
-        check_cluster(client, report)
-        check_projects(conf, section, backend, transport, tokens,
-                       extra_projects, report)
+        info = check_cluster(client, report)
+        max_replicas = (info.current_max_replicas if info is not None
+                        else specs.MAX_REPLICAS)
+        wanted = check_types(conf, section, backend, client, max_replicas,
+                             report)
+        check_projects(wanted, transport, tokens, extra_projects, report)
     finally:
         transport.close()
     verdict = 'FAILED' if report.failed else 'OK'
