@@ -16,10 +16,10 @@
 
 from cinder import coordination
 from cinder import exception as cinder_exception
-from cinder.objects import fields
 from oslo_log import log as logging
 
 from lightos_cinder import acl
+from lightos_cinder import attachments as attachments_module
 from lightos_cinder import naming
 from lightos_cinder import steps as steps_module
 
@@ -34,28 +34,19 @@ DRIVER_VOLUME_TYPE = 'lightos'
 _LOCK = 'lightos-access-{volume.id}'
 
 
-def _same_host(attachment, connector):
-    """Whether an attachment was made from the host of ``connector``."""
-    other = attachment.connector or {}
-    if other.get('nqn') and connector.get('nqn'):
-        return other['nqn'] == connector['nqn']
-    host = connector.get('host')
-    return bool(host) and attachment.attached_host == host
-
-
-def _live_attachments(volume):
-    return [a for a in (volume.volume_attachment or ())
-            if a.attach_status == fields.VolumeAttachStatus.ATTACHED]
-
-
 class AccessManager(object):
     """initialize_connection / terminate_connection for the driver."""
 
-    def __init__(self, conf, cluster, adapter, translator):
+    def __init__(self, conf, cluster, adapter, translator,
+                 read_attachments=attachments_module.from_volume):
         self._conf = conf
         self._cluster = cluster
         self._adapter = adapter
         self._translated = translator.translated
+        # Inside cinder-volume: a fresh read of Cinder's database, taken
+        # under the volume lock (the caller's copy may predate the wait).
+        self._read_attachments = read_attachments
+        self._ledger = attachments_module.DetachLedger()
 
     def _check_connector(self, connector):
         missing = []
@@ -156,14 +147,20 @@ class AccessManager(object):
             raise cinder_exception.InvalidConnectorException(
                 missing='nqn (cannot tell which host to revoke; use a '
                         'force detach to revoke every host)')
-        live = _live_attachments(volume)
-        if len([a for a in live if _same_host(a, connector)]) > 1:
+        live = [a for a in self._read_attachments(volume)
+                if attachments_module.holds_access(a)]
+        here = [a for a in live if attachments_module.same_host(a, connector)]
+        users = self._ledger.users_after(
+            volume.id, nqn, here,
+            own=any(attachments_module.is_own(a, connector) for a in here))
+        if users:
             LOG.info('Keeping host %(nqn)s access to Cinder volume %(id)s: '
-                     'another attachment on that host still uses it.',
-                     {'nqn': nqn, 'id': volume.id})
+                     '%(users)d other attachment(s) on that host still use '
+                     'it.', {'nqn': nqn, 'id': volume.id, 'users': users})
             return True
         # Addresses also listed by another host's attachment stay.
-        kept = {ip for a in live if not _same_host(a, connector)
+        kept = {ip for a in live
+                if not attachments_module.same_host(a, connector)
                 for ip in ((a.connector or {}).get('host_ips') or ())}
         revoked_ips = [ip for ip in connector.get('host_ips') or ()
                        if ip not in kept]
@@ -203,6 +200,7 @@ class AccessManager(object):
 
         self._update(volume, location, found, change,
                      'revoke every host access')
+        self._ledger.forget(volume.id)
         LOG.info('Revoked every host access to LightOS volume %(uuid)s '
                  '(project %(project)s) of Cinder volume %(id)s.',
                  {'uuid': found.uuid, 'project': location.project,

@@ -22,6 +22,7 @@ from oslo_log import log as logging
 
 from lightos_cinder import access
 from lightos_cinder import adapter
+from lightos_cinder import attachments
 from lightos_cinder import client as client_module
 from lightos_cinder import cluster as cluster_module
 from lightos_cinder import credentials
@@ -72,6 +73,12 @@ class LightOSVolumeDriver(driver.VolumeDriver):
         self._retype = None
         self._revert = None
         self._stats = {}
+        # Cinder's volume manager, which has the database, says whether it
+        # holds volumes; built without it (tools, tests) the driver takes
+        # the attachments loaded with the volume object.
+        self._read_attachments = (attachments.from_database
+                                  if 'is_vol_db_empty' in kwargs
+                                  else attachments.from_volume)
 
     @classmethod
     def get_driver_options(cls):
@@ -103,8 +110,9 @@ class LightOSVolumeDriver(driver.VolumeDriver):
         self._adapter.host_copy = hostcopy.HostCopy(
             conf, self._adapter, self._attach_volume, self._detach_volume,
             self.host)
-        self._access = access.AccessManager(conf, self._cluster,
-                                            self._adapter, translator)
+        self._access = access.AccessManager(
+            conf, self._cluster, self._adapter, translator,
+            read_attachments=self._read_attachments)
         self._manage = manage.ManageManager(conf, self._client, self._adapter,
                                             translator, self._known_projects)
         self._retype = retype_module.RetypeManager(

@@ -186,6 +186,11 @@ class CinderServices:
             svc.stop()
         for svc in services:
             svc.wait()
+        # A stopped service leaves no record: the scheduler of the next
+        # start in this process would wait for its report in vain.
+        admin = cinder_context.get_admin_context()
+        for svc in services:
+            objects.Service.get_by_id(admin, svc.origin_service_id).destroy()
         self.volume_managers = {}
         if rpc.initialized():
             rpc.cleanup()

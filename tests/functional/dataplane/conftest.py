@@ -115,12 +115,6 @@ def host_factory(agent, monkeypatch):
     return hosts.Hosts(monkeypatch).host
 
 
-@pytest.fixture(scope='session')
-def cinder_database(tmp_path_factory):
-    """The sqlite file of the process's in-process Cinder services."""
-    return str(tmp_path_factory.mktemp('cinder-db') / 'cinder.sqlite')
-
-
 @pytest.fixture(scope='module')
 def cinder_services(data_simulator, privsep, cinder_database,
                     tmp_path_factory):

@@ -146,6 +146,34 @@ def test_same_host_multiattach_keeps_access_until_the_last(
     assert _record(sim, volume).acl == (models.ALLOW_NONE,)
 
 
+def test_attaching_attachments_hold_access(sim, drv, volume, attach):
+    """Nova leaves an attachment 'attaching' until attachment_complete."""
+    first = helpers.connector(1, ips=['10.1.0.1', '10.0.0.99'])
+    second = helpers.connector(2, ips=['10.1.0.2', '10.0.0.99'])
+    for host in (first, first, second):
+        drv.initialize_connection(volume, host)
+    attach(volume, first)
+    attach(volume, first, status='attaching')
+    attach(volume, second, status='attaching')
+    assert drv.terminate_connection(volume, first) is True
+    record = _record(sim, volume)
+    assert sorted(record.acl) == sorted([first['nqn'], second['nqn']])
+
+
+def test_detach_keeps_addresses_of_an_attaching_host(
+        sim, drv, volume, attach):
+    first = helpers.connector(1, ips=['10.1.0.1', '10.0.0.99'])
+    second = helpers.connector(2, ips=['10.1.0.2', '10.0.0.99'])
+    for host in (first, second):
+        drv.initialize_connection(volume, host)
+    attach(volume, first)
+    attach(volume, second, status='attaching')
+    assert drv.terminate_connection(volume, first) is False
+    record = _record(sim, volume)
+    assert record.acl == (second['nqn'],)
+    assert record.ip_acl == ('10.0.0.99', '10.1.0.2')
+
+
 def test_force_detach_clears_every_host(sim, drv, volume, attach):
     for index in (1, 2, 3):
         host = helpers.connector(index)

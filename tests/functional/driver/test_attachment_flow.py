@@ -1,0 +1,136 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Same-host multi-attach through Cinder's own attachment flow."""
+
+import uuid
+
+from cinder.api import microversions
+from cinder.api.openstack import api_version_request
+from cinder.api.openstack import wsgi
+from cinder.api.v3 import attachments as attachments_api
+from cinder import context as cinder_context
+from cinder import objects
+from cinder.objects import fields
+import pytest
+
+from lightos_cinder import models
+from tests.functional import cinderservices
+from tests.functional.driver import helpers
+
+BACKEND = 'lightos-a'
+
+
+@pytest.fixture(scope='module')
+def cinder(simulator, cinder_database, tmp_path_factory):
+    """cinder-scheduler, -backup and -volume (one backend) in process."""
+    services = cinderservices.CinderServices(
+        str(tmp_path_factory.mktemp('cinder')),
+        {BACKEND: simulator.cinder_conf(BACKEND)}, cinder_database)
+    services.start()
+    yield services
+    services.stop()
+
+
+@pytest.fixture
+def nova():
+    """Nova's requests: a user's context with Nova's service token."""
+    return cinder_context.RequestContext(
+        user_id='nova', project_id='tenant', roles=['member', 'reader'],
+        service_roles=['service'])
+
+
+@pytest.fixture
+def volume(sim, cinder, nova):
+    vtype = cinder.create_type('multiattach-%s' % uuid.uuid4().hex[:8], {
+        'volume_backend_name': BACKEND, 'multiattach': '<is> True'})
+    return cinder.create_volume(nova, vtype)
+
+
+def _attach(cinder, ctxt, volume, connector):
+    """Nova's attachment_create with a connector: ends 'attaching'."""
+    volume = objects.Volume.get_by_id(ctxt, volume.id)
+    return cinder.volume_api.attachment_create(
+        ctxt, volume, str(uuid.uuid4()), connector=dict(connector))
+
+
+def _complete(ctxt, attachment):
+    """Nova's os-complete, through cinder-api's controller."""
+    request = wsgi.Request.blank('/v3/%s/attachments/%s/action' % (
+        ctxt.project_id, attachment.id))
+    request.environ['cinder.context'] = ctxt
+    request.api_version_request = api_version_request.APIVersionRequest(
+        microversions.NEW_ATTACH_COMPLETION)
+    attachments_api.AttachmentsController().complete(
+        request, attachment.id, body={'os-complete': {}})
+
+
+def _detach(cinder, ctxt, attachment):
+    cinder.volume_api.attachment_delete(
+        ctxt, objects.VolumeAttachment.get_by_id(ctxt, attachment.id))
+
+
+def _acl(sim, volume):
+    """The cluster's NVMe ACL of the volume, from the simulator's state."""
+    name = 'volume-%s' % volume.id
+    found = [v for v in sim.state()['projects']['default']['volumes']
+             if v['name'] == name]
+    assert len(found) == 1, found
+    return tuple(found[0]['acl']['values'])
+
+
+def _status(ctxt, attachment):
+    return objects.VolumeAttachment.get_by_id(
+        ctxt, attachment.id).attach_status
+
+
+def test_detach_keeps_access_of_an_attaching_same_host_attachment(
+        sim, cinder, nova, volume):
+    host = helpers.connector(1)
+    first = _attach(cinder, nova, volume, host)
+    _complete(nova, first)
+    # The second server on the host: attachment_update done, Nova has not
+    # called attachment_complete yet.
+    second = _attach(cinder, nova, volume, host)
+    assert _status(nova, second) == fields.VolumeAttachStatus.ATTACHING
+
+    _detach(cinder, nova, first)
+    assert _acl(sim, volume) == (host['nqn'],)
+
+    _complete(nova, second)
+    _detach(cinder, nova, second)
+    assert _acl(sim, volume) == (models.ALLOW_NONE,)
+
+
+def test_racing_same_host_detaches_leave_no_access(sim, cinder, nova, volume):
+    host = helpers.connector(2)
+    first = _attach(cinder, nova, volume, host)
+    _complete(nova, first)
+    second = _attach(cinder, nova, volume, host)
+    _complete(nova, second)
+    manager = cinder.volume_managers[BACKEND]
+
+    # The first detach's volume-service half (terminate_connection) is done
+    # but cinder-api has not yet marked the attachment detached when the
+    # second detach arrives: the order two concurrent detaches can take.
+    admin = cinder_context.get_admin_context()
+    manager.attachment_delete(admin, first.id,
+                              objects.Volume.get_by_id(admin, volume.id))
+    assert _acl(sim, volume) == (host['nqn'],)
+    _detach(cinder, nova, second)
+    objects.Volume.get_by_id(admin, volume.id).finish_detach(first.id)
+
+    assert _acl(sim, volume) == (models.ALLOW_NONE,)
+    assert objects.VolumeAttachmentList.get_all_by_volume_id(
+        admin, volume.id).objects == []
