@@ -145,6 +145,11 @@ class Cluster(object):
         self._targets_read_at = None
         self._nodes_forbidden = False
         self._stats_forbidden = False
+        # The last capacity read, when, and since when reads fail.
+        self._capacity = None
+        self._capacity_read_at = None
+        self._capacity_failing_since = None
+        self._capacity_withheld = False
         # Projects with a token of their own (lightos_project_jwt*), and
         # whether other projects have a token (lightos_jwt*) at all.
         self.token_projects = ()
@@ -272,7 +277,8 @@ class Cluster(object):
         absent) and ``provisioned_capacity_gb`` is ``logicalStorage``, the
         sum of allocated volume sizes. A token that may not read ``/cluster``
         (a project-scoped one) gets ``unknown`` totals and no provisioned
-        figure.
+        figure. When the read fails, the last figures are reported for up
+        to ``lightos_capacity_max_age`` seconds, then no capacity at all.
         """
         try:
             with self._translator.translated('read the cluster capacity'):
@@ -284,9 +290,46 @@ class Cluster(object):
             self._stats_forbidden = True
             return {'total_capacity_gb': 'unknown',
                     'free_capacity_gb': 'unknown'}
+        except cinder_exception.CinderException as exc:
+            return self._capacity_unread(exc)
         self._stats_forbidden = False
         total = stats.estimated_logical or stats.effective_physical
         free = stats.estimated_free_logical or stats.free_physical
-        return {'total_capacity_gb': _gib(total),
-                'free_capacity_gb': _gib(free),
-                'provisioned_capacity_gb': _gib(stats.logical)}
+        now = self._clock()
+        if self._capacity_failing_since is not None:
+            LOG.info('Read the LightOS cluster capacity again after %.0f s '
+                     'of failed reads.', now - self._capacity_failing_since)
+        self._capacity = {'total_capacity_gb': _gib(total),
+                          'free_capacity_gb': _gib(free),
+                          'provisioned_capacity_gb': _gib(stats.logical)}
+        self._capacity_read_at = now
+        self._capacity_failing_since = None
+        self._capacity_withheld = False
+        return dict(self._capacity)
+
+    def _capacity_unread(self, exc):
+        """Figures to report when the capacity could not be read."""
+        now = self._clock()
+        if self._capacity_failing_since is None:
+            self._capacity_failing_since = now
+        max_age = self._conf.lightos_capacity_max_age
+        if self._capacity is not None:
+            age = now - self._capacity_read_at
+            if age <= max_age:
+                LOG.warning('Could not read the LightOS cluster capacity '
+                            '(%(error)s); reporting the figures read '
+                            '%(age)d s ago (kept for up to '
+                            'lightos_capacity_max_age = %(max)d s).',
+                            {'error': exc, 'age': age, 'max': max_age})
+                return dict(self._capacity)
+            since = 'for %.0f s since the last successful read' % age
+        else:
+            since = 'since the service started'
+        log = LOG.warning if self._capacity_withheld else LOG.error
+        log('Could not read the LightOS cluster capacity %(since)s '
+            '(%(error)s); reporting 0 GiB total and free capacity so that '
+            'the scheduler places no new volume on this backend until the '
+            'cluster answers again. Check that the LightOS API is reachable '
+            'from this host.', {'since': since, 'error': exc})
+        self._capacity_withheld = True
+        return {'total_capacity_gb': 0, 'free_capacity_gb': 0}

@@ -14,6 +14,8 @@
 
 """Cinder volume driver for Lightbits LightOS (NVMe/TCP)."""
 
+import time
+
 from cinder.common import constants
 from cinder import exception as cinder_exception
 from cinder import interface
@@ -73,6 +75,8 @@ class LightOSVolumeDriver(driver.VolumeDriver):
         self._retype = None
         self._revert = None
         self._stats = {}
+        # Cinder passes no clock; tests pass a fake one to age the capacity.
+        self._clock = kwargs.get('clock') or time.monotonic
         # Cinder's volume manager, which has the database, says whether it
         # holds volumes; built without it (tools, tests) the driver takes
         # the attachments loaded with the volume object.
@@ -101,7 +105,8 @@ class LightOSVolumeDriver(driver.VolumeDriver):
         transport = transport_module.Transport.from_config(
             conf, token_source=token_source)
         self._client = client_module.LightOSClient(transport)
-        self._cluster = cluster_module.Cluster(conf, self._client, translator)
+        self._cluster = cluster_module.Cluster(conf, self._client, translator,
+                                               clock=self._clock)
         if token_source is not None:
             self._cluster.token_projects = token_source.projects
             self._cluster.default_token = token_source.default is not None
@@ -263,17 +268,14 @@ class LightOSVolumeDriver(driver.VolumeDriver):
             'online_extend_support': True,
             'QoS_support': True,
             'compression': [True, False],
-            'total_capacity_gb': 'unknown',
-            'free_capacity_gb': 'unknown',
+            # A backend that was never set up has no capacity to offer.
+            'total_capacity_gb': 0,
+            'free_capacity_gb': 0,
         }
         if self._retype is not None:
             stats['location_info'] = self._retype.location_info
         if self._cluster is not None:
-            try:
-                stats.update(self._cluster.capacity())
-            except cinder_exception.CinderException as exc:
-                LOG.warning('Could not read the LightOS cluster capacity: '
-                            '%s', exc)
+            stats.update(self._cluster.capacity())
         return stats
 
     def _init_vendor_properties(self):

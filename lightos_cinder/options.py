@@ -118,6 +118,18 @@ driver_opts = [
                help='Seconds after which the list of cluster nodes and their '
                     'data addresses is read again for the next attach. 0 '
                     'reads it on every attach.'),
+    cfg.IntOpt('lightos_capacity_max_age',
+               default=300,
+               min=0,
+               help='Seconds for which the capacity last read from the '
+                    'cluster is still reported when reading it fails (API '
+                    'unreachable or failing). After that the backend '
+                    'reports 0 GiB total and free capacity, so that the '
+                    'scheduler places no new volume on it until the '
+                    'cluster answers again. Capacity is read once per '
+                    'backend_stats_polling_interval (60 s by default), so '
+                    'the default rides out four failed reads in a row; 0 '
+                    'reports no capacity at the first failed read.'),
 ]
 
 # Options of this driver beyond the in-tree one's capabilities.

@@ -51,15 +51,15 @@ def ctx():
 def build_drivers(sim):
     """Yield a factory of drivers against ``sim``; close them afterwards.
 
-    The factory sets each driver up unless ``setup=False`` and may point
-    it at another ``target`` simulator.
+    The factory sets each driver up unless ``setup=False``, may point it
+    at another ``target`` simulator and give it a (fake) ``clock``.
     """
     made = []
 
-    def make(setup=True, target=None, **overrides):
+    def make(setup=True, target=None, clock=None, **overrides):
         drv = driver.LightOSVolumeDriver(
             configuration=helpers.backend_config(target or sim, **overrides),
-            host='cinder-volume@lightos')
+            host='cinder-volume@lightos', clock=clock)
         if setup:
             drv.do_setup(cinder_context.get_admin_context())
             drv.check_for_setup_error()
