@@ -22,6 +22,7 @@ from cinder import exception as cinder_exception
 from oslo_log import log as logging
 from oslo_utils import units
 
+from lightos_cinder import credentials
 from lightos_cinder import exception
 from lightos_cinder import models
 from lightos_cinder import specs
@@ -82,6 +83,9 @@ def _check_token(project, source, now=None):
             option, shown,
             'the JWT%s cannot be used (%s); put the token issued by the '
             'cluster (lbcli create jwt) there' % (whose, exc)) from None
+    if source.path:
+        credentials.warn_if_exposed(source.path, option + (
+            '[%s]' % project if project else ''))
     expires = token.expires_at
     now = now or datetime.datetime.now(datetime.timezone.utc)
     if expires is not None and expires <= now:

@@ -17,9 +17,11 @@
 import base64
 import binascii
 import datetime
+import grp
 import json
 import os
 import re
+import stat
 import threading
 
 from oslo_log import log as logging
@@ -168,6 +170,66 @@ def warn_if_expiring(expires, origin, now):
                     're-read without a restart).',
                     {'origin': origin, 'exp': expires.isoformat(),
                      'days': EXPIRY_WARNING.days})
+
+
+# The documented mode of a token file is 0640 (owner root, group of
+# cinder-volume); any other bit lets more people read or replace the token.
+DOCUMENTED_MODE = 0o640
+
+
+def _group_name(gid):
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
+
+
+def file_exposure(path, groups=None):
+    """The file's mode and how it is more open than 0640 allows.
+
+    Reading the file gives the token's roles on the cluster; writing it
+    replaces the token cinder-volume uses. No problems: a list that is
+    empty. ``groups`` are this service's group ids (the process's groups
+    when not given).
+    """
+    if groups is None:
+        groups = {os.getegid()} | set(os.getgroups())
+    info = os.stat(path)
+    mode = stat.S_IMODE(info.st_mode)
+    problems = []
+    if mode & stat.S_IWGRP:
+        problems.append('writable by its group %s' % _group_name(
+            info.st_gid))
+    if mode & stat.S_IROTH:
+        problems.append('readable by every user')
+    if mode & stat.S_IWOTH:
+        problems.append('writable by every user')
+    if mode & (stat.S_IXGRP | stat.S_IXOTH):
+        problems.append('executable by group or others')
+    if mode & stat.S_IRGRP and info.st_gid not in groups:
+        # Group read is what 0640 gives cinder-volume's group; a group the
+        # service is not in only widens who may read.
+        problems.append('readable by group %s, which this service is not '
+                        'in' % _group_name(info.st_gid))
+    return mode, problems
+
+
+def warn_if_exposed(path, option):
+    """Log a warning when a token file is more open than 0640."""
+    try:
+        mode, problems = file_exposure(path)
+    except OSError:
+        return
+    if not problems:
+        return
+    LOG.warning('JWT file %(path)s (%(option)s) has mode %(mode)04o: '
+                '%(problems)s; others could read or replace the token '
+                'that acts on the cluster. Restrict it: chmod %(want)04o '
+                '%(path)s; chown root:%(group)s %(path)s.',
+                {'path': path, 'option': option, 'mode': mode,
+                 'want': DOCUMENTED_MODE,
+                 'problems': ', '.join(problems),
+                 'group': _group_name(os.getegid())})
 
 
 class TokenSource(object):

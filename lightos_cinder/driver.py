@@ -268,6 +268,8 @@ class LightOSVolumeDriver(driver.VolumeDriver):
             'online_extend_support': True,
             'QoS_support': True,
             'compression': [True, False],
+            # New volumes read as zeros: a generic copy may skip zero blocks.
+            'sparse_copy_volume': True,
             # A backend that was never set up has no capacity to offer.
             'total_capacity_gb': 0,
             'free_capacity_gb': 0,

@@ -261,3 +261,30 @@ def test_expiry_warning_repeats_daily_while_in_use(caplog):
     assert len(warnings()) == 2
     assert 'expired at' in warnings()[1].getMessage()
     assert value not in caplog.text
+
+
+@pytest.mark.parametrize('mode,problems', [
+    (0o640, []), (0o600, []), (0o400, []),
+    (0o644, ['readable by every user']),
+    (0o660, ['writable by its group']),
+    (0o646, ['readable by every user', 'writable by every user']),
+    (0o650, ['executable by group or others']),
+])
+def test_file_exposure_against_0640(tmp_path, mode, problems):
+    path = tmp_path / 'jwt'
+    path.write_text('x')
+    os.chmod(path, mode)
+    seen_mode, seen = credentials.file_exposure(str(path))
+    assert seen_mode == mode
+    assert len(seen) == len(problems)
+    assert all(s.startswith(p) for s, p in zip(seen, problems)), seen
+
+
+def test_file_readable_by_a_group_the_service_is_not_in(tmp_path):
+    path = tmp_path / 'jwt'
+    path.write_text('x')
+    os.chmod(path, 0o640)
+    _mode, problems = credentials.file_exposure(str(path), groups=set())
+    assert len(problems) == 1
+    assert problems[0].startswith('readable by group ')
+    assert problems[0].endswith('which this service is not in')

@@ -14,6 +14,9 @@
 
 """Driver setup, configuration checks, statistics and Cinder's interface."""
 
+import logging
+import os
+
 from cinder.common import constants
 from cinder import exception as cinder_exception
 from cinder.interface import util as interface_util
@@ -89,6 +92,49 @@ def test_token_file_is_named_and_rotated(sim, make_driver, make_volume,
     assert helpers.volume_named(sim, 'volume-%s' % volume.id)
 
 
+def _token_file(tmp_path, token, mode):
+    path = tmp_path / ('jwt-%04o' % mode)
+    path.write_text(token + '\n')
+    os.chmod(path, mode)
+    return str(path)
+
+
+@pytest.mark.parametrize('mode,problem', [
+    (0o644, 'readable by every user'),
+    (0o660, 'writable by its group'),
+    (0o602, 'writable by every user'),
+])
+def test_setup_warns_about_an_exposed_token_file(
+        sim, make_driver, tmp_path, caplog, mode, problem):
+    path = _token_file(tmp_path, sim.system_token, mode)
+    with caplog.at_level(logging.WARNING):
+        make_driver(lightos_jwt=None, lightos_jwt_file=path)
+    [message] = [r.getMessage() for r in caplog.records
+                 if path in r.getMessage()]
+    assert '(lightos_jwt_file) has mode %04o' % mode in message
+    assert problem in message
+    assert 'chmod 0640 %s' % path in message
+    assert sim.system_token not in caplog.text
+
+
+def test_setup_warns_about_an_exposed_project_token_file(
+        sim, make_driver, tmp_path, caplog):
+    path = _token_file(tmp_path, sim.system_token, 0o664)
+    with caplog.at_level(logging.WARNING):
+        make_driver(lightos_project_jwt_files={'default': path})
+    assert ('%s (lightos_project_jwt_files[default]) has mode 0664'
+            % path) in caplog.text
+
+
+@pytest.mark.parametrize('mode', [0o640, 0o600, 0o400])
+def test_no_warning_for_a_token_file_as_documented(
+        sim, make_driver, tmp_path, caplog, mode):
+    path = _token_file(tmp_path, sim.system_token, mode)
+    with caplog.at_level(logging.WARNING):
+        make_driver(lightos_jwt=None, lightos_jwt_file=path)
+    assert path not in caplog.text
+
+
 @pytest.mark.parametrize('overrides,option', [
     ({'lightos_api_address': []}, 'lightos_api_address'),
     ({'lightos_jwt': 'not-a-jwt'}, 'lightos_jwt'),
@@ -143,6 +189,7 @@ def test_stats(sim, drv):
                        'online_extend_support', 'QoS_support'):
         assert stats[capability] is True
     assert stats['compression'] == [True, False]
+    assert stats['sparse_copy_volume'] is True
     cluster = models.ClusterStats.from_json(
         drv._client.transport.request('GET', '/api/v2/cluster'))
     total = cluster.estimated_logical or cluster.effective_physical
@@ -154,6 +201,12 @@ def test_stats(sim, drv):
     before = sim.counters()
     assert drv.get_volume_stats() is stats
     assert sim.counters() == before
+
+
+def test_capabilities_allow_sparse_copies(sim, drv):
+    """Generic migration asks the destination's capabilities for this."""
+    drv.init_capabilities()
+    assert drv.capabilities['sparse_copy_volume'] is True
 
 
 def test_nodes_are_refreshed_after_the_interval(sim, make_driver):
