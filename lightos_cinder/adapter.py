@@ -23,6 +23,7 @@ from lightos_cinder import acl
 from lightos_cinder import exception
 from lightos_cinder import models
 from lightos_cinder import naming
+from lightos_cinder import owners
 from lightos_cinder import qos
 from lightos_cinder import specs
 from lightos_cinder import steps as steps_module
@@ -38,6 +39,24 @@ _SNAPSHOT_BUSY_ERRORS = (exception.BadRequest, exception.Conflict,
 # answer. Names are unique per project, so the name finds it.
 _MAYBE_CREATED = (exception.Conflict, exception.ServerError,
                   exception.LightOSConnectionError)
+
+
+def _snapshot_of(snapshot, found):
+    """Whether the LightOS snapshot ``found`` may be Cinder's ``snapshot``.
+
+    Its own name says so. A managed snapshot keeps the name it had, so
+    otherwise it must not be a clone's temporary snapshot, must have been
+    taken of the snapshot's volume (when its UUID is known) and must not
+    bear the name of another live Cinder snapshot.
+    """
+    if found.name == naming.snapshot_name(snapshot):
+        return True
+    if found.name.startswith(naming.CLONE_SNAPSHOT_PREFIX):
+        return False
+    volume_uuid = naming.location_of(snapshot.volume).uuid
+    if volume_uuid and found.source_volume_uuid != volume_uuid:
+        return False
+    return owners.snapshot_named(found.name) is None
 
 
 def _bytes(size_gb):
@@ -76,6 +95,10 @@ class VolumeAdapter(object):
         """Return ``(location, LightOS volume or None)`` for a Cinder volume.
 
         Volumes stamped with only a project (or nothing) are found by name.
+        A record found by the UUID in provider_id is this volume's only if
+        it has this volume's name: Cinder copies provider_id onto new
+        volumes in some paths (the image-volume cache clones), and the
+        UUID then names the source. Such a volume is found by name.
         """
         location = naming.location_of(volume)
         name = naming.volume_name(volume)
@@ -84,9 +107,20 @@ class VolumeAdapter(object):
                               name=name):
             found = self._client.find_volume(location.project, name,
                                              uuid=location.uuid)
+            if found is not None and found.name != name:
+                LOG.warning('The provider_id of Cinder volume %(id)s names '
+                            'LightOS volume %(uuid)s (project %(project)s), '
+                            'which is %(other)s, not %(name)s; it belongs '
+                            'to another Cinder volume, so the volume is '
+                            'looked up by name.',
+                            {'id': volume.id, 'uuid': found.uuid,
+                             'project': location.project,
+                             'other': found.name, 'name': name})
+                location = naming.Location(location.project)
+                found = self._client.find_volume(location.project, name)
         if found is not None and found.state is models.VolumeState.DELETING:
             found = None
-        if found is not None and not location.uuid:
+        if found is not None and found.uuid != location.uuid:
             location = naming.Location(location.project, found.uuid)
         return location, found
 
@@ -108,7 +142,10 @@ class VolumeAdapter(object):
         """The LightOS snapshot of a Cinder snapshot, or None.
 
         A managed snapshot keeps its own name and is found by the UUID in
-        its provider_id; the others by name.
+        its provider_id; the others by name. A snapshot found by UUID that
+        has another Cinder snapshot's name, is a clone's temporary snapshot
+        or was taken of another volume is not this one's: it is looked up
+        by name instead.
         """
         location = naming.parse_provider_id(snapshot.get('provider_id'))
         if location is None or not location.uuid:
@@ -118,6 +155,15 @@ class VolumeAdapter(object):
                               project=project, name=name):
             found = self._client.find_snapshot(location.project, name,
                                                uuid=location.uuid)
+            if found is not None and not _snapshot_of(snapshot, found):
+                LOG.warning('The provider_id of Cinder snapshot %(id)s names '
+                            'LightOS snapshot %(uuid)s (%(other)s, project '
+                            '%(project)s), which is not this snapshot\'s; '
+                            'looking it up by its name %(name)s.',
+                            {'id': snapshot.id, 'uuid': found.uuid,
+                             'other': found.name, 'project': project,
+                             'name': name})
+                found = self._client.find_snapshot(location.project, name)
         if found is None or found.state is models.SnapshotState.DELETING:
             return None
         return found

@@ -277,6 +277,17 @@ def wait_for_state(read, state, what):
                             max_interval=0.5, what=what)
 
 
+def use_database(path):
+    """Point Cinder's database API at the process's sqlite file.
+
+    For tests that call the driver directly: it reads Cinder's rows (who
+    owns a LightOS record) as it does inside cinder-volume.
+    """
+    CONF.set_override('connection', 'sqlite:///%s' % _process_database(path),
+                      group='database')
+    migration.db_sync()
+
+
 def _process_database(path):
     # oslo.db binds Cinder's engine to the first connection it sees, so
     # every start in a process uses the first database file.

@@ -27,6 +27,12 @@ def simulator(tmp_path_factory):
         yield sim
 
 
+@pytest.fixture(scope='session')
+def cinder_database(tmp_path_factory):
+    """The sqlite file of the process's in-process Cinder services."""
+    return str(tmp_path_factory.mktemp('cinder-db') / 'cinder.sqlite')
+
+
 @pytest.fixture
 def sim(simulator):
     """The session's simulator, emptied: no volumes, faults or counts."""

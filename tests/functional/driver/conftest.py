@@ -25,6 +25,7 @@ from oslo_versionedobjects import fields as ovo_fields
 import pytest
 
 from lightos_cinder import driver
+from tests.functional import cinderservices
 from tests.functional.driver import helpers
 
 objects.register_all()
@@ -41,6 +42,12 @@ def coordinator(tmp_path_factory):
     yield coordination.COORDINATOR
     coordination.COORDINATOR.stop()
     CONF.clear_override('backend_url', group='coordination')
+
+
+@pytest.fixture(scope='session', autouse=True)
+def cinder_db(cinder_database):
+    """Cinder's tables, which the driver reads to tell who owns what."""
+    cinderservices.use_database(cinder_database)
 
 
 @pytest.fixture

@@ -1,0 +1,175 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""The driver touches only what its Cinder volume owns, via Cinder's paths."""
+
+import uuid
+
+from cinder import context as cinder_context
+from cinder import exception as cinder_exception
+from cinder import objects
+from oslo_config import cfg
+from oslo_utils import timeutils
+from oslo_utils import units
+import pytest
+
+from lightos_cinder import models
+from tests.functional import cinderservices
+from tests.functional.driver import helpers
+
+CONF = cfg.CONF
+
+BACKEND = 'lightos-own'
+# The image-volume cache keeps its volumes in Cinder's internal tenant.
+INTERNAL = {'cinder_internal_tenant_project_id': 'cinder-internal',
+            'cinder_internal_tenant_user_id': 'cinder-internal-user'}
+
+
+@pytest.fixture(scope='module')
+def cinder_services(simulator, cinder_database, tmp_path_factory):
+    """cinder-volume (image-volume cache on), scheduler and backup."""
+    for name, value in INTERNAL.items():
+        CONF.set_override(name, value)
+    services = cinderservices.CinderServices(
+        str(tmp_path_factory.mktemp('cinder-own')),
+        {BACKEND: simulator.cinder_conf(BACKEND) +
+         'image_volume_cache_enabled = True\n'}, cinder_database)
+    services.start()
+    yield services
+    services.stop()
+    for name in INTERNAL:
+        CONF.clear_override(name)
+
+
+@pytest.fixture
+def services(sim, cinder_services):
+    return cinder_services
+
+
+@pytest.fixture
+def vtype(services):
+    return services.create_type('own-%s' % uuid.uuid4().hex[:8],
+                                {'volume_backend_name': BACKEND})
+
+
+def _records(sim):
+    """``{name: (UUID, state)}`` of the cluster's volumes and snapshots."""
+    return {r.name: (r.uuid, r.state)
+            for r in helpers.volumes(sim) + helpers.snapshots(sim)}
+
+
+def test_failed_image_cache_clone_keeps_its_source(sim, services, vtype):
+    """The image volume Cinder deletes has the source's provider_id.
+
+    The clone failed, so Cinder deletes the new image volume; the source
+    must survive on the cluster.
+    """
+    ctxt = services.context('tenant-1')
+    source = services.create_volume(ctxt, vtype)
+    before = _records(sim)
+    assert list(before) == ['volume-%s' % source.id]
+    # The clone's create fails on every node.
+    for node in range(3):
+        sim.set_fault(node, 'status', status=500, path=r'/volumes$')
+    image_meta = {'id': str(uuid.uuid4()), 'disk_format': 'raw',
+                  'container_format': 'bare', 'size': units.Gi,
+                  'updated_at': timeutils.utcnow(), 'properties': {}}
+    manager = services.volume_managers[BACKEND]
+    # What the create-from-image flow calls once the image is in the volume.
+    manager._create_image_cache_volume_entry(
+        cinder_context.get_internal_tenant_context(), source,
+        image_meta['id'], image_meta)
+    sim.clear_faults()
+
+    admin = cinder_context.get_admin_context(read_deleted='yes')
+    clones = objects.VolumeList.get_all(
+        admin, filters={'source_volid': source.id})
+    # Cinder made the image volume with the source's provider_id and
+    # deleted it after the failed clone.
+    assert [(c.provider_id, c.status) for c in clones] == [
+        (source.provider_id, 'deleted')]
+    assert _records(sim) == before
+    assert before['volume-%s' % source.id][1] is models.VolumeState.AVAILABLE
+    assert objects.Volume.get_by_id(ctxt, source.id).status == 'available'
+    services.delete_volume(ctxt, source.id)
+    assert _records(sim) == {}
+
+
+def _stamped_with(make_volume, other):
+    """A Cinder volume whose provider_id Cinder copied from ``other``."""
+    return make_volume(provider_id=other.provider_id)
+
+
+@pytest.mark.parametrize('operation', ['delete', 'extend', 'attach',
+                                       'revert', 'retype'])
+def test_a_copied_provider_id_never_reaches_the_source(
+        sim, drv, make_volume, make_snapshot, make_type, operation):
+    source = make_volume()
+    source.provider_id = drv.create_volume(source)['provider_id']
+    snapshot = make_snapshot(source)
+    drv.create_snapshot(snapshot)
+    before = _records(sim)
+    other = _stamped_with(make_volume, source)
+    calls = {
+        'delete': lambda: drv.delete_volume(other),
+        'extend': lambda: drv.extend_volume(other, 2),
+        'attach': lambda: drv.initialize_connection(other,
+                                                    helpers.connector(1)),
+        'revert': lambda: drv.revert_to_snapshot(None, other, snapshot),
+        'retype': lambda: drv.retype(None, other, None, {
+            'extra_specs': {'compression': ('<is> False', '<is> True')}},
+            None),
+    }
+    if operation == 'delete':
+        calls[operation]()
+    else:
+        with pytest.raises(cinder_exception.VolumeNotFound) as info:
+            calls[operation]()
+        assert other.id in str(info.value)
+    after = helpers.volume_named(sim, 'volume-%s' % source.id)
+    assert _records(sim) == before
+    assert after.size == units.Gi
+    assert after.acl == (models.ALLOW_NONE,)
+    assert after.compression is False
+
+
+def test_a_copied_snapshot_provider_id_never_reaches_the_source(
+        sim, drv, ctx, make_volume, make_snapshot):
+    volume = make_volume()
+    volume.provider_id = drv.create_volume(volume)['provider_id']
+    # Only its row in Cinder's database tells that snapshot-<id> is taken.
+    row = objects.Snapshot(context=ctx, volume_id=volume.id, volume_size=1,
+                           status='available', user_id='u', project_id='p')
+    row.create()
+    kept = make_snapshot(volume, id=row.id)
+    drv.create_snapshot(kept)
+    kept_uuid = helpers.snapshots(sim)[0].uuid
+    other = make_snapshot(volume, provider_id='default %s' % kept_uuid)
+    drv.delete_snapshot(other)
+    assert [(s.name, s.uuid) for s in helpers.snapshots(sim)] == [
+        ('snapshot-%s' % kept.id, kept_uuid)]
+
+
+def test_a_managed_snapshot_keeps_its_name_and_is_found(
+        sim, drv, make_volume, make_snapshot):
+    """Managed again after an unmanage: the old name names no snapshot."""
+    volume = make_volume()
+    volume.provider_id = drv.create_volume(volume)['provider_id']
+    first = make_snapshot(volume)
+    drv.create_snapshot(first)
+    managed = make_snapshot(volume)
+    managed.update(drv.manage_existing_snapshot(
+        managed, {'source-name': 'snapshot-%s' % first.id}))
+    drv.delete_snapshot(managed)
+    assert helpers.snapshots(sim) == []
