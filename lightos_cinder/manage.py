@@ -25,6 +25,7 @@ from lightos_cinder import acl
 from lightos_cinder import exception
 from lightos_cinder import models
 from lightos_cinder import naming
+from lightos_cinder import owners
 from lightos_cinder import steps as steps_module
 
 LOG = logging.getLogger(__name__)
@@ -104,7 +105,27 @@ class ManageManager(object):
             raise _invalid_ref(existing_ref, 'no LightOS volume with %s %s '
                                'in project %s (the project named by the '
                                'volume type)' % (kind, value, project))
+        self._refuse_owned(volume, existing_ref, project, found, 'volume',
+                           owners.volumes_claiming, naming.volume_name)
         return found
+
+    def _refuse_owned(self, item, existing_ref, project, found, what,
+                      claiming, name_of):
+        """Refuse a record another Cinder volume (snapshot) owns.
+
+        Managing it twice would let deleting either Cinder object destroy
+        the other's data. Owned means what the manageable lists call
+        "already managed": its UUID in a provider_id, or its name.
+        """
+        managed = self._managed([c for c in claiming(project, found)
+                                 if c.id != item.id], name_of)
+        owner = managed.get(found.uuid) or managed.get(found.name)
+        if owner:
+            raise _invalid_ref(existing_ref, 'LightOS %s %s (UUID %s, '
+                               'project %s) is already managed by Cinder '
+                               '%s %s; unmanage that one first' % (
+                                   what, found.name, found.uuid, project,
+                                   what, owner))
 
     def _check_volume(self, volume, existing_ref, found, project):
         if found.state is not models.VolumeState.AVAILABLE:
@@ -192,6 +213,9 @@ class ManageManager(object):
         if found is None or found.state is models.SnapshotState.DELETING:
             raise _invalid_ref(existing_ref, 'no LightOS snapshot with %s %s '
                                'in project %s' % (kind, value, project))
+        self._refuse_owned(snapshot, existing_ref, project, found,
+                           'snapshot', owners.snapshots_claiming,
+                           naming.snapshot_name)
         if found.source_volume_uuid != source.uuid:
             raise _invalid_ref(existing_ref, 'LightOS snapshot %s (UUID %s) '
                                'was taken of volume %s, not of %s (UUID %s) '

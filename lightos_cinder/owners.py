@@ -20,7 +20,10 @@ from cinder import context as cinder_context
 from cinder import objects
 from oslo_config import cfg
 
+from lightos_cinder import naming
+
 CONF = cfg.CONF
+CONF.import_opt('volume_name_template', 'cinder.db.api')
 CONF.import_opt('snapshot_name_template', 'cinder.db.api')
 
 _UUID = '[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}'
@@ -33,6 +36,11 @@ def _id_in(name, template):
     return match.group(1).lower() if match else None
 
 
+def volume_id_in(name):
+    """The id in a ``volume-<id>`` name (a Cinder name_id), or None."""
+    return _id_in(name, CONF.volume_name_template)
+
+
 def snapshot_id_in(name):
     """The id in a ``snapshot-<id>`` name, or None."""
     return _id_in(name, CONF.snapshot_name_template)
@@ -41,6 +49,37 @@ def snapshot_id_in(name):
 def _context():
     # Rows only: no request leaves the service, deleted rows stay hidden.
     return cinder_context.get_admin_context()
+
+
+def _claiming(list_class, project, record, by_name):
+    """Live rows of ``list_class`` claiming ``record`` by UUID or name.
+
+    ``by_name`` are the extra filters that select rows by the name.
+    """
+    ctxt = _context()
+    claims = {}
+    filters = [{'provider_id': naming.Location(project,
+                                               record.uuid).provider_id}]
+    for query in filters + by_name:
+        for row in list_class.get_all(ctxt, filters=query):
+            claims[row.id] = row
+    return list(claims.values())
+
+
+def volumes_claiming(project, record):
+    """Live Cinder volumes whose provider_id or name is ``record``'s."""
+    name_id = volume_id_in(record.name)
+    # name_id is _name_id once a migration set it, else the id.
+    by_name = [{'_name_id': name_id},
+               {'id': name_id, '_name_id': None}] if name_id else []
+    return _claiming(objects.VolumeList, project, record, by_name)
+
+
+def snapshots_claiming(project, record):
+    """Live Cinder snapshots whose provider_id or name is ``record``'s."""
+    snapshot_id = snapshot_id_in(record.name)
+    by_name = [{'id': snapshot_id}] if snapshot_id else []
+    return _claiming(objects.SnapshotList, project, record, by_name)
 
 
 def snapshot_named(name):

@@ -24,7 +24,9 @@ from oslo_utils import timeutils
 from oslo_utils import units
 import pytest
 
+from lightos_cinder import exception
 from lightos_cinder import models
+from lightos_cinder import waiters
 from tests.functional import cinderservices
 from tests.functional.driver import helpers
 
@@ -173,3 +175,73 @@ def test_a_managed_snapshot_keeps_its_name_and_is_found(
         managed, {'source-name': 'snapshot-%s' % first.id}))
     drv.delete_snapshot(managed)
     assert helpers.snapshots(sim) == []
+
+
+def _wait_gone(ctxt, volume_id):
+    """Wait until Cinder deleted the volume (error_managing ones too)."""
+    def probe():
+        try:
+            volume = objects.Volume.get_by_id(ctxt, volume_id)
+        except cinder_exception.VolumeNotFound:
+            return True
+        raise exception.NotReady(volume.status)
+    waiters.wait_for(probe, timeout=cinderservices.STATE_TIMEOUT,
+                     interval=0.05, max_interval=0.5,
+                     what='volume %s to be deleted' % volume_id)
+
+
+def _settled(read_status):
+    """The status once Cinder has finished managing (either way)."""
+    def probe():
+        status = read_status()
+        if status in ('creating', 'managing'):
+            raise exception.NotReady(status)
+        return status
+    return waiters.wait_for(probe, timeout=cinderservices.STATE_TIMEOUT,
+                            interval=0.05, max_interval=0.5,
+                            what='a manage to finish')
+
+
+def _uuid_of(sim, name):
+    return helpers.volume_named(sim, name).uuid
+
+
+def test_manage_refuses_a_volume_another_cinder_volume_owns(
+        sim, services, vtype):
+    ctxt = services.context('tenant-1')
+    owner = services.create_volume(ctxt, vtype)
+    owned = 'volume-%s' % owner.id
+    before = _records(sim)
+    taken = services.volume_api.manage_existing(
+        ctxt, '%s#%s' % (services.backend_host(BACKEND), BACKEND), None,
+        {'source-id': _uuid_of(sim, owned)}, volume_type=vtype)
+    assert _settled(lambda: objects.Volume.get_by_id(
+        ctxt, taken.id).status) == 'error_managing'
+    assert _records(sim) == before
+    # Deleting the refused volume leaves the owner's data.
+    refused = objects.Volume.get_by_id(ctxt, taken.id)
+    services.volume_api.delete(ctxt, refused)
+    _wait_gone(ctxt, taken.id)
+    assert _records(sim) == before
+    services.delete_volume(ctxt, owner.id)
+    assert _records(sim) == {}
+
+
+def test_manage_refuses_a_snapshot_another_cinder_snapshot_owns(
+        sim, services, vtype):
+    ctxt = services.context('tenant-1')
+    volume = services.create_volume(ctxt, vtype)
+    owner = services.volume_api.create_snapshot(ctxt, volume, 'owner', '')
+    cinderservices.wait_for_state(
+        lambda: objects.Snapshot.get_by_id(ctxt, owner.id).status,
+        'available', 'snapshot %s to be available' % owner.id)
+    before = _records(sim)
+    uuid_of_owned = helpers.snapshots(sim)[0].uuid
+    taken = services.volume_api.manage_existing_snapshot(
+        ctxt, {'source-id': uuid_of_owned}, volume)
+    assert _settled(lambda: objects.Snapshot.get_by_id(
+        ctxt, taken.id).status) == 'error'
+    services.volume_api.delete_snapshot(
+        ctxt, objects.Snapshot.get_by_id(ctxt, taken.id))
+    services.wait_deleted(objects.Snapshot, ctxt, taken.id)
+    assert _records(sim) == before
