@@ -150,8 +150,9 @@ class LightOSClient(object):
                       qos_policy_uuid=None):
         """Create a volume; returns it as the API does (usually Creating).
 
-        A POST is not resent after a lost answer, so the caller recovers
-        with :meth:`find_volume` (names are unique per project).
+        Names are unique per project: a POST that got no answer is sent
+        again (to another endpoint) only after the name is looked up, and a
+        volume found by that lookup raises Conflict for the caller to adopt.
         """
         validate_name(name, 'volume name')
         body = {
@@ -168,8 +169,9 @@ class LightOSClient(object):
         if qos_policy_uuid:
             body['qosPolicyUUID'] = validate_id(qos_policy_uuid,
                                                 'policy UUID')
-        data = self._send('POST', self._volumes_path(project), project,
-                          body=body)
+        data = self._send(
+            'POST', self._volumes_path(project), project, body=body,
+            settle=lambda: self.find_volume(project, name) is not None)
         return models.Volume.from_json(data)
 
     def get_volume(self, project, volume_uuid):
@@ -240,6 +242,7 @@ class LightOSClient(object):
 
     def create_snapshot(self, project, name, source_volume_uuid, *,
                         description=None):
+        """Create a snapshot; a lost answer is settled by name, as above."""
         validate_name(name, 'snapshot name')
         body = {'name': name,
                 'sourceVolumeUUID': validate_id(source_volume_uuid,
@@ -249,8 +252,9 @@ class LightOSClient(object):
                 raise ValueError('A snapshot description is limited to %d '
                                  'bytes' % MAX_DESCRIPTION_BYTES)
             body['description'] = description
-        data = self._send('POST', self._snapshots_path(project), project,
-                          body=body)
+        data = self._send(
+            'POST', self._snapshots_path(project), project, body=body,
+            settle=lambda: self.find_snapshot(project, name) is not None)
         return models.Snapshot.from_json(data)
 
     def get_snapshot(self, project, snapshot_uuid):

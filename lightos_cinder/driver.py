@@ -14,17 +14,20 @@
 
 """Cinder volume driver for Lightbits LightOS (NVMe/TCP)."""
 
+import functools
 import time
 
 from cinder.common import constants
 from cinder import exception as cinder_exception
 from cinder import interface
 from cinder.volume import driver
+from oslo_config import cfg
 from oslo_log import log as logging
 
 from lightos_cinder import access
 from lightos_cinder import adapter
 from lightos_cinder import attachments
+from lightos_cinder import budget
 from lightos_cinder import client as client_module
 from lightos_cinder import cluster as cluster_module
 from lightos_cinder import credentials
@@ -40,6 +43,22 @@ from lightos_cinder import translate
 from lightos_cinder import transport as transport_module
 
 LOG = logging.getLogger(__name__)
+
+
+def _answers_rpc(method):
+    """Bound a driver call that the Cinder API service waits for over RPC.
+
+    Such a call must answer before rpc_response_timeout, or the API gives
+    up while the operation goes on (see lightos_rpc_call_budget).
+    """
+    @functools.wraps(method)
+    def bounded(self, *args, **kwargs):
+        seconds = budget.rpc_call_seconds(
+            self.configuration.lightos_rpc_call_budget,
+            getattr(cfg.CONF, 'rpc_response_timeout', 60))
+        with budget.bounded(seconds, method.__name__):
+            return method(self, *args, **kwargs)
+    return bounded
 
 
 @interface.volumedriver
@@ -201,6 +220,7 @@ class LightOSVolumeDriver(driver.VolumeDriver):
     def unmanage(self, volume):
         return self._manage.unmanage(volume)
 
+    @_answers_rpc
     def get_manageable_volumes(self, cinder_volumes, marker, limit, offset,
                                sort_keys, sort_dirs):
         return self._manage.get_manageable_volumes(
@@ -216,6 +236,7 @@ class LightOSVolumeDriver(driver.VolumeDriver):
     def unmanage_snapshot(self, snapshot):
         return self._manage.unmanage_snapshot(snapshot)
 
+    @_answers_rpc
     def get_manageable_snapshots(self, cinder_snapshots, marker, limit,
                                  offset, sort_keys, sort_dirs):
         return self._manage.get_manageable_snapshots(
@@ -237,9 +258,11 @@ class LightOSVolumeDriver(driver.VolumeDriver):
 
     # Attach
 
+    @_answers_rpc
     def initialize_connection(self, volume, connector):
         return self._access.initialize_connection(volume, connector)
 
+    @_answers_rpc
     def terminate_connection(self, volume, connector, **kwargs):
         return self._access.terminate_connection(
             volume, connector, force=bool(kwargs.get('force')))

@@ -112,3 +112,46 @@ class EndpointRing(object):
         if recovered:
             LOG.info('LightOS API endpoint %s answers again.',
                      endpoint.base_url)
+
+
+class HedgeDelay(object):
+    """How long to wait for one endpoint before asking the next one.
+
+    Derived from the answer times seen so far like TCP's retransmission
+    timeout (RFC 6298): smoothed time plus four times its mean deviation,
+    kept between ``minimum`` and ``maximum``. A hung API service then costs
+    a fraction of a second instead of a whole read timeout, while a cluster
+    that is merely slow raises the delay with its answer times. Safe to
+    share between threads. A ``maximum`` of 0 turns hedging off.
+    """
+
+    def __init__(self, minimum, maximum):
+        self._enabled = float(maximum) > 0
+        self._minimum = float(minimum)
+        self._maximum = max(float(maximum), self._minimum)
+        self._smoothed = None
+        self._deviation = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self):
+        return self._enabled
+
+    def seconds(self):
+        with self._lock:
+            if self._smoothed is None:
+                estimate = self._minimum
+            else:
+                estimate = self._smoothed + 4 * self._deviation
+        return min(self._maximum, max(self._minimum, estimate))
+
+    def observe(self, seconds):
+        """Record the time one endpoint took to answer."""
+        seconds = max(0.0, float(seconds))
+        with self._lock:
+            if self._smoothed is None:
+                self._smoothed, self._deviation = seconds, seconds / 2
+            else:
+                self._deviation = (0.75 * self._deviation +
+                                   0.25 * abs(self._smoothed - seconds))
+                self._smoothed = 0.875 * self._smoothed + 0.125 * seconds

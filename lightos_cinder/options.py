@@ -101,6 +101,42 @@ driver_opts = [
                help='Upper bound in seconds for one REST call including '
                     'every endpoint tried and every back-off after a 429 or '
                     '503 answer.'),
+    cfg.FloatOpt('lightos_api_hedge_min_delay',
+                 default=0.5,
+                 min=0.05,
+                 help='Shortest time in seconds a request waits for an '
+                      'answer from one API endpoint before it is sent to the '
+                      'next one (hedging), while another endpoint is left to '
+                      'try. The delay follows the answer times seen (smoothed '
+                      'time plus four deviations) between this and '
+                      'lightos_api_hedge_max_delay. Only requests that are '
+                      'safe to send twice are hedged: reads, updates, '
+                      'deletes, and creates, whose name is looked up on the '
+                      'next endpoint first. The endpoint that did not answer '
+                      'is skipped for lightos_api_endpoint_retry_interval '
+                      'seconds. The last endpoint tried waits the full '
+                      'lightos_api_service_timeout.'),
+    cfg.FloatOpt('lightos_api_hedge_max_delay',
+                 default=5.0,
+                 min=0,
+                 help='Longest hedge delay in seconds (see '
+                      'lightos_api_hedge_min_delay). 0 turns hedging off: '
+                      'every endpoint then gets the full '
+                      'lightos_api_service_timeout.'),
+    cfg.IntOpt('lightos_rpc_call_budget',
+               default=0,
+               min=0,
+               help='Seconds an operation that the Cinder API service waits '
+                    'for over RPC (initialize_connection and '
+                    'terminate_connection, under attach and detach) may '
+                    'spend talking to the cluster, requests, back-offs and '
+                    'waits included, so that it answers (or fails with a '
+                    'reason) before the caller gives up. 0 uses three '
+                    'quarters of [DEFAULT] rpc_response_timeout (45 s at its '
+                    'default of 60 s). Operations Cinder casts (create, '
+                    'delete, extend, snapshots) are bounded per request by '
+                    'lightos_api_request_deadline and per wait by '
+                    'lightos_state_wait_timeout instead.'),
     cfg.IntOpt('lightos_state_wait_timeout',
                default=300,
                min=1,

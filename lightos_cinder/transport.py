@@ -17,18 +17,18 @@
 import datetime
 import email.utils
 import ipaddress
-import socket
 import time
 import uuid
 
 from oslo_log import log as logging
 import requests
-from requests import adapters
-import urllib3
 
+from lightos_cinder import budget
 from lightos_cinder import credentials
 from lightos_cinder import endpoints as endpoints_module
 from lightos_cinder import exception
+from lightos_cinder import failures
+from lightos_cinder import httpsadapter
 
 LOG = logging.getLogger(__name__)
 
@@ -41,6 +41,16 @@ POOL_SIZE = 16
 # Back-off after 429/503 without Retry-After: BACKOFF_BASE * 2**n, capped.
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
+
+# Pause between rounds over every endpoint when none could be reached (a
+# cluster-wide blip: every API service restarting or resetting
+# connections): UNREACHABLE_BASE * 2**n, capped, until the call's deadline.
+UNREACHABLE_BASE = 0.25
+UNREACHABLE_CAP = 4.0
+
+# Defaults of the hedge delay (see endpoints.HedgeDelay).
+HEDGE_MIN = 0.5
+HEDGE_MAX = 5.0
 
 # Bounded slice of a non-JSON error body kept in exception text.
 MESSAGE_LIMIT = 200
@@ -67,14 +77,6 @@ def api_hosts(conf):
     """lightos_api_hostnames when set (TLS by name), else the addresses."""
     return list(getattr(conf, 'lightos_api_hostnames', None) or
                 conf.lightos_api_address or ())
-
-
-# Appended to a certificate verification failure: what an operator does.
-TLS_VERIFY_HINT = (
-    'the cluster certificate is not trusted or does not name this host: '
-    'set driver_ssl_cert_path to the CA bundle that signed it, and list in '
-    'lightos_api_hostnames (or lightos_api_address) the names or addresses '
-    'its subjectAltName carries')
 
 
 def parse_retry_after(value, now=None):
@@ -118,108 +120,31 @@ def _server_message(response):
     return text or None
 
 
-def _chain(exc):
-    """Yield exc and the exceptions it wraps (args, reason, cause)."""
-    seen = set()
-    todo = [exc]
-    while todo:
-        current = todo.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        todo.extend(_wrapped(current))
-
-
-def _wrapped(exc):
-    """The exceptions ``exc`` wraps, the most direct first."""
-    candidates = [getattr(exc, 'reason', None), exc.__cause__,
-                  exc.__context__]
-    candidates.extend(getattr(exc, 'args', ()))
-    return [item for item in candidates if isinstance(item, BaseException)]
-
-
-def _nothing_sent(exc):
-    """True if a requests exception happened before the request was sent."""
-    if isinstance(exc, (requests.exceptions.ConnectTimeout,
-                        requests.exceptions.SSLError)):
-        return True
-    return any(isinstance(e, (urllib3.exceptions.NewConnectionError,
-                              urllib3.exceptions.ConnectTimeoutError))
-               for e in _chain(exc))
-
-
-def _describe_failure(exc):
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return 'connect timeout'
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return 'read timeout'
-    if isinstance(exc, requests.exceptions.SSLError):
-        text = _innermost(exc)
-        if 'CERTIFICATE_VERIFY_FAILED' in text or "doesn't match" in text:
-            return 'TLS error (%s); %s' % (text, TLS_VERIFY_HINT)
-        return 'TLS error (%s)' % text
-    if _nothing_sent(exc):
-        return 'connection refused or unreachable (%s)' % _innermost(exc)
-    return 'connection lost (%s)' % _innermost(exc)
-
-
-def _innermost(exc):
-    """Text of the root cause (e.g. "[Errno 111] Connection refused")."""
-    seen = set()
-    while id(exc) not in seen:
-        seen.add(id(exc))
-        inner = _wrapped(exc)
-        if not inner:
-            break
-        exc = inner[0]
-    text = str(exc)
-    return text[:MESSAGE_LIMIT] if text else exc.__class__.__name__
-
-
-class _HTTPSConnection(urllib3.connection.HTTPSConnection):
-    """An HTTPS connection whose TLS handshake failures are connect errors.
-
-    urllib3 reports a handshake that stalls as a *read* timeout, which would
-    make a POST look as if it might have been sent. Nothing is sent before
-    the handshake completes, so it is a connect failure and safe to retry on
-    the next endpoint.
-    """
-
-    def connect(self):
-        try:
-            super().connect()
-        except socket.timeout as exc:
-            raise urllib3.exceptions.ConnectTimeoutError(
-                self, 'TLS handshake with %s timed out' % self.host) from exc
-        except (ConnectionResetError, ConnectionAbortedError,
-                BrokenPipeError) as exc:
-            raise urllib3.exceptions.NewConnectionError(
-                self, 'connection closed during the TLS handshake: %s' %
-                exc) from exc
-
-
-class _HTTPSConnectionPool(urllib3.HTTPSConnectionPool):
-    ConnectionCls = _HTTPSConnection
-
-
-class _HTTPAdapter(adapters.HTTPAdapter):
-    def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, **kwargs)
-        pool_classes = dict(self.poolmanager.pool_classes_by_scheme)
-        pool_classes['https'] = _HTTPSConnectionPool
-        self.poolmanager.pool_classes_by_scheme = pool_classes
-
-
 class _Call(object):
     """What one ``request()`` call has learnt so far."""
 
-    def __init__(self, method, path, give_up_at):
+    def __init__(self, method, path, give_up_at, settle=None):
         self.method = method
         self.path = path
         self.give_up_at = give_up_at
+        self.settle = settle
         self.request_id = 'req-%s' % uuid.uuid4()
         self.failures = []
+        # A POST that may have reached a server which never answered.
+        self.maybe_sent = False
+        self.rounds = 0
+        # Whether a failure of this round may pass (not an untrusted
+        # certificate, which no retry mends).
+        self.transient = False
+
+    @property
+    def hedged(self):
+        """Whether the call may go to the next endpoint before an answer.
+
+        True for idempotent requests and for a POST whose effect can be
+        looked up first (``settle``): names are unique per project.
+        """
+        return self.method in IDEMPOTENT_METHODS or self.settle is not None
 
     def request_id_of(self, response):
         """The server's request id if it sent one, else ours."""
@@ -238,7 +163,8 @@ class Transport(object):
 
     def __init__(self, addresses, port, *, token_source=None, verify=True,
                  connect_timeout=3.0, read_timeout=30.0, deadline=120.0,
-                 retry_interval=30.0, clock=time.monotonic, sleep=time.sleep,
+                 retry_interval=30.0, hedge_min=HEDGE_MIN,
+                 hedge_max=HEDGE_MAX, clock=time.monotonic, sleep=time.sleep,
                  scheme='https', pool_size=POOL_SIZE):
         addresses = [str(a) for a in (addresses or ()) if str(a).strip()]
         if not addresses:
@@ -252,6 +178,7 @@ class Transport(object):
         self._connect_timeout = float(connect_timeout)
         self._read_timeout = float(read_timeout)
         self._deadline = float(deadline)
+        self._hedge = endpoints_module.HedgeDelay(hedge_min, hedge_max)
         self._clock = clock
         self._sleep = sleep
         self._session = self._make_session(pool_size)
@@ -264,7 +191,7 @@ class Transport(object):
         session.trust_env = False
         session.verify = self._verify
         session.headers.update({'Accept': 'application/json'})
-        adapter = _HTTPAdapter(
+        adapter = httpsadapter.HTTPAdapter(
             pool_connections=len(self._endpoints),
             pool_maxsize=max(1, int(pool_size)),
             max_retries=0,
@@ -291,7 +218,9 @@ class Transport(object):
             read_timeout=getattr(conf, 'lightos_api_service_timeout', 30),
             deadline=getattr(conf, 'lightos_api_request_deadline', 120),
             retry_interval=getattr(
-                conf, 'lightos_api_endpoint_retry_interval', 30))
+                conf, 'lightos_api_endpoint_retry_interval', 30),
+            hedge_min=getattr(conf, 'lightos_api_hedge_min_delay', HEDGE_MIN),
+            hedge_max=getattr(conf, 'lightos_api_hedge_max_delay', HEDGE_MAX))
         options.update(kwargs)
         return cls(api_hosts(conf), getattr(conf, 'lightos_api_port', 443),
                    **options)
@@ -325,16 +254,22 @@ class Transport(object):
         return source
 
     def request(self, method, path, *, params=None, body=None, if_match=None,
-                project=None):
+                project=None, settle=None):
         """Send one API request and return its parsed JSON body.
 
         Returns ``{}`` for an empty body. Raises a LightOSAPIError subclass
         for an error status and LightOSConnectionError when no endpoint gave
-        an answer. A POST is not sent again after it may have reached the
-        server (read timeout or lost connection). ``project`` selects the
-        token when the transport holds one per project.
+        an answer before the deadline (``lightos_api_request_deadline``, or
+        the running operation's budget if that ends first). A POST that may
+        have reached a server is sent again only if ``settle``, a callable
+        returning whether its effect already exists, says it does not; if
+        it does, Conflict is raised as the API would for the taken name.
+        ``project`` selects the token when the transport holds one per
+        project.
         """
-        call = _Call(method.upper(), path, self._clock() + self._deadline)
+        call = _Call(method.upper(), path,
+                     budget.give_up_at(self._clock() + self._deadline),
+                     settle)
         source = self.token_source_for(project)
         send = dict(params=params, body=body, if_match=if_match)
         retries_later = 0
@@ -368,23 +303,48 @@ class Transport(object):
     def _send_anywhere(self, call, start, send, source=None):
         """Send to the first endpoint that answers; return it and the answer.
 
-        Endpoints that cannot be reached are marked unhealthy and the next
-        one is tried, unless the request is not idempotent and may have been
-        sent.
+        Rounds over the endpoints, pausing between rounds, until one
+        answers or the call's deadline comes.
         """
         token = source.get() if source is not None else None
-        for endpoint in self._endpoints.ordered(start):
+        while True:
+            answered = self._send_round(call, start, send, token)
+            if answered is not None:
+                return answered
+            if not self._pause_between_rounds(call):
+                raise exception.LightOSConnectionError(
+                    call.method, call.path, call.failures)
+            start = None
+
+    def _send_round(self, call, start, send, token):
+        """Try each endpoint once; return ``(endpoint, response)`` or None.
+
+        Endpoints that cannot be reached are marked unhealthy. While another
+        endpoint is left to try, a hedged call waits only the hedge delay
+        for an answer before it moves on.
+        """
+        ring = self._endpoints.ordered(start)
+        call.transient = False
+        for index, endpoint in enumerate(ring):
             remaining = call.give_up_at - self._clock()
             if remaining <= 0:
                 call.failures.append((endpoint.base_url,
-                                      'not tried: request deadline reached'))
-                break
+                                      'not tried: %s' % self._limit(call)))
+                return None
+            hedge = None
+            if (call.hedged and self._hedge.enabled and
+                    index < len(ring) - 1):
+                hedge = self._hedge.seconds()
+            if call.maybe_sent:
+                self._settle(call)
+            began = self._clock()
             try:
                 response = self._send(endpoint, call, token, remaining,
-                                      **send)
+                                      hedge, **send)
             except requests.exceptions.RequestException as exc:
-                self._connection_failed(call, endpoint, exc)
+                self._connection_failed(call, endpoint, exc, hedge)
                 continue
+            self._hedge.observe(self._clock() - began)
             self._endpoints.mark_answered(endpoint)
             LOG.debug('%(method)s %(path)s -> %(status)d in %(ms).1f ms from '
                       '%(ep)s (request id %(rid)s)',
@@ -394,23 +354,83 @@ class Transport(object):
                        'ep': endpoint.base_url,
                        'rid': call.request_id_of(response)})
             return endpoint, response
-        raise exception.LightOSConnectionError(call.method, call.path,
-                                               call.failures)
+        return None
 
-    def _connection_failed(self, call, endpoint, exc):
-        reason = _describe_failure(exc)
+    def _limit(self, call):
+        running = budget.current()
+        if running is not None and running.deadline <= call.give_up_at:
+            return '%s reached' % running.describe()
+        return 'request deadline reached'
+
+    def _pause_between_rounds(self, call):
+        """Sleep before another round; False if the deadline comes first."""
+        if not call.transient:
+            return False
+        delay = min(UNREACHABLE_CAP, UNREACHABLE_BASE * 2 ** call.rounds)
+        if self._clock() + delay >= call.give_up_at:
+            if call.rounds:
+                call.failures.append(('every endpoint', 'tried %d times, '
+                                      'then %s' % (call.rounds + 1,
+                                                   self._limit(call))))
+            return False
+        LOG.debug('%(method)s %(path)s: no endpoint answered, trying them '
+                  'again in %(delay).2f s (request id %(rid)s)',
+                  {'method': call.method, 'path': call.path, 'delay': delay,
+                   'rid': call.request_id})
+        call.rounds += 1
+        # Only the last round's failures are worth reporting.
+        call.failures = []
+        self._sleep(delay)
+        return True
+
+    def _connection_failed(self, call, endpoint, exc, hedge=None):
+        reason = failures.describe(exc)
+        call.transient = call.transient or not failures.untrusted(exc)
+        if hedge is not None and isinstance(
+                exc, requests.exceptions.ReadTimeout):
+            reason = 'no answer within %.2f s' % hedge
         self._endpoints.mark_failed(endpoint, reason)
         LOG.debug('%(method)s %(path)s failed on %(ep)s: %(why)s (request id '
                   '%(rid)s)', {'method': call.method, 'path': call.path,
                                'ep': endpoint.base_url, 'why': reason,
                                'rid': call.request_id})
-        if call.method not in IDEMPOTENT_METHODS and not _nothing_sent(exc):
-            call.failures.append((endpoint.base_url, reason + '; not sent '
-                                  'again because the server may have '
-                                  'applied it'))
+        if (call.method not in IDEMPOTENT_METHODS and
+                not failures.nothing_sent(exc)):
+            if call.settle is None:
+                call.failures.append((endpoint.base_url, reason + '; not '
+                                      'sent again because the server may '
+                                      'have applied it'))
+                raise exception.LightOSConnectionError(
+                    call.method, call.path, call.failures) from None
+            call.maybe_sent = True
+            reason += '; looked up by name before it is sent again'
+        call.failures.append((endpoint.base_url, reason))
+
+    def _settle(self, call):
+        """Raise Conflict if a POST that got no answer was applied after all.
+
+        Names are unique per project, so the lookup answers for every
+        earlier attempt: one applied later still gets a 409 from the API.
+        """
+        remaining = call.give_up_at - self._clock()
+        try:
+            with budget.bounded(remaining, '%s %s' % (call.method, call.path),
+                                clock=self._clock):
+                exists = call.settle()
+        except exception.LightOSError as exc:
+            call.failures.append(('lookup', 'cannot tell whether an attempt '
+                                  'was applied: %s' % exc))
             raise exception.LightOSConnectionError(
                 call.method, call.path, call.failures) from None
-        call.failures.append((endpoint.base_url, reason))
+        if exists:
+            LOG.info('%(method)s %(path)s got no answer but was applied '
+                     '(request id %(rid)s).', {'method': call.method,
+                                               'path': call.path,
+                                               'rid': call.request_id})
+            raise exception.Conflict(
+                call.method, call.path, message='already exists: applied by '
+                'an earlier attempt that got no answer',
+                request_id=call.request_id)
 
     def _back_off(self, call, error, retries):
         """Sleep before retrying after 429/503, or raise if out of time."""
@@ -418,6 +438,11 @@ class Transport(object):
         if delay is None:
             delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** retries)
         if self._clock() + delay >= call.give_up_at:
+            LOG.debug('%(method)s %(path)s: %(status)d and no time left to '
+                      'retry (%(limit)s)', {'method': call.method,
+                                            'path': call.path,
+                                            'status': error.status,
+                                            'limit': self._limit(call)})
             raise error
         LOG.debug('%(method)s %(path)s: %(status)d, retrying in %(delay).1f s '
                   '(request id %(rid)s)',
@@ -426,7 +451,7 @@ class Transport(object):
                    'rid': error.request_id})
         self._sleep(delay)
 
-    def _send(self, endpoint, call, token, remaining, params, body,
+    def _send(self, endpoint, call, token, remaining, hedge, params, body,
               if_match):
         headers = {'X-Request-Id': call.request_id}
         if token is not None:
@@ -436,8 +461,10 @@ class Transport(object):
         kwargs = {}
         if body is not None:
             kwargs['json'] = body
+        read_timeout = self._read_timeout if hedge is None else min(
+            hedge, self._read_timeout)
         timeout = (min(self._connect_timeout, remaining),
-                   min(self._read_timeout, remaining))
+                   min(read_timeout, remaining))
         return self._session.request(
             call.method, endpoint.base_url + call.path, params=params,
             headers=headers, timeout=timeout, verify=self._verify,

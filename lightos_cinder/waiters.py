@@ -18,6 +18,7 @@ import time
 
 from oslo_log import log as logging
 
+from lightos_cinder import budget
 from lightos_cinder import exception
 
 LOG = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ def wait_for(probe, *, timeout, what, interval=0.05, max_interval=2.0,
     once and propagates. The probe is always called at least once, and once
     more at the deadline, so a state reached during the last pause is seen.
 
+    The wait also ends with the running operation's budget (see
+    :mod:`lightos_cinder.budget`) if that comes first.
+
     :raises exception.WaitTimeout: naming ``what`` and the last state the
         probe reported, when ``timeout`` seconds pass without success.
     """
@@ -49,7 +53,7 @@ def wait_for(probe, *, timeout, what, interval=0.05, max_interval=2.0,
     if growth < 0:
         raise ValueError('growth must not be negative, got %r' % growth)
     start = clock()
-    deadline = start + timeout
+    deadline = budget.give_up_at(start + timeout)
     attempts = 0
     while True:
         attempts += 1
@@ -62,6 +66,6 @@ def wait_for(probe, *, timeout, what, interval=0.05, max_interval=2.0,
         if remaining <= 0:
             LOG.debug('Gave up waiting for %s after %d attempts, last '
                       'state %s', what, attempts, last_state)
-            raise exception.WaitTimeout(what, timeout, last_state)
+            raise exception.WaitTimeout(what, deadline - start, last_state)
         pause = min(max(interval, growth * (now - start)), max_interval)
         sleep(min(pause, remaining))

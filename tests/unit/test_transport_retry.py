@@ -69,7 +69,7 @@ def test_all_unhealthy_still_tried_oldest_failure_first(mock, clock):
     mock.get(url(C), text=fail_with(refused(), clock, 1.0))
     mock.get(url(A), text=fail_with(refused(), clock, 1.0))
     mock.get(url(B), text=fail_with(refused(), clock, 1.0))
-    tr = make_transport(clock)
+    tr = make_transport(clock, deadline=2.5)
     with pytest.raises(exception.LightOSConnectionError) as info:
         tr.request('GET', PATH)
     assert hosts(mock) == [A, B, C]
@@ -129,7 +129,7 @@ def test_attempt_timeouts_are_bounded_by_the_deadline(mock, clock):
     mock.get(url(A), text=fail_with(requests.exceptions.ConnectTimeout(),
                                     clock, 3.0))
     mock.get(url(B), json={})
-    make_transport(clock, deadline=10.0).request('GET', PATH)
+    make_transport(clock, deadline=10.0, hedge_max=0).request('GET', PATH)
     assert mock.request_history[0].timeout == (3.0, 10.0)
     assert mock.request_history[1].timeout == (3.0, 7.0)
 

@@ -27,6 +27,7 @@ import os
 import tempfile
 
 import bench_report
+import hung_bench
 import workers
 
 from lightos_cinder.simulator import Simulator
@@ -82,6 +83,7 @@ def add_arguments(parser):
     group.add_argument('--driver-service-timeout', type=int,
                        help='lightos_api_service_timeout of the failover '
                             'figures (default %d)' % FULL['service_timeout'])
+    hung_bench.add_arguments(group)
     group.add_argument('--driver-from', metavar='JSON',
                        help='measure nothing: show the table and draw the '
                             'chart of a saved driver-bench.json again')
@@ -92,13 +94,22 @@ def add_arguments(parser):
 
 def settings(args):
     """The figures' parameters: explicit options, else smoke or full."""
-    base = SMOKE if args.smoke else FULL
+    base = dict(SMOKE if args.smoke else FULL)
+    base.update(hung_bench.SMOKE if args.smoke else hung_bench.FULL)
     chosen = {}
     for key, default in base.items():
         value = getattr(args, 'driver_' + key)
         chosen[key] = default if value is None else value
     chosen['delays'] = [int(d) for d in str(chosen['delays']).split(',')]
     return chosen
+
+
+def _serving_node(sim, before):
+    """Index of the node that served the most requests since ``before``."""
+    after = sim.counters()['nodes']
+    served = [after[a]['requests'] - before[a]['requests']
+              for a in sim.addresses]
+    return served.index(max(served))
 
 
 class Bench:
@@ -109,6 +120,8 @@ class Bench:
         self.workers = workers_     # driver name -> workers.Worker
         self.conf = conf
         self.results = results
+
+    serving_node = staticmethod(_serving_node)
 
     def order(self, rep):
         """Alternate which driver goes first, so neither always warms up."""
@@ -207,14 +220,6 @@ def _concurrency(bench):
             entry['requests'].append(many['requests'])
 
 
-def _serving_node(sim, before):
-    """Index of the node that served the most requests since ``before``."""
-    after = sim.counters()['nodes']
-    served = [after[a]['requests'] - before[a]['requests']
-              for a in sim.addresses]
-    return served.index(max(served))
-
-
 def _failover(bench):
     conf = bench.conf
     sim = bench.sims[0]
@@ -282,7 +287,7 @@ def _startup(bench):
 
 FIGURES = [('latency', _latency), ('overhead', _overhead),
            ('concurrency', _concurrency), ('failover', _failover),
-           ('startup', _startup)]
+           ('hung node', hung_bench.measure), ('startup', _startup)]
 
 
 def _conf_text(driver, sims, conf, lock_dir):
@@ -291,7 +296,18 @@ def _conf_text(driver, sims, conf, lock_dir):
     sections.append(workers.backend_section(
         'failover', driver, sims[0],
         lightos_api_service_timeout=conf['service_timeout']))
+    for name, extra in _extra_backends(driver, conf).items():
+        sections.append(workers.backend_section(name, driver, sims[0],
+                                                **extra))
     return workers.cinder_conf(sections, lock_dir)
+
+
+def _extra_backends(driver, conf):
+    extra = hung_bench.backend_options(conf)
+    if driver != hung_bench.OURS:
+        # Only this driver's detach under 503 is timed.
+        del extra['busy']
+    return extra
 
 
 @contextlib.contextmanager
@@ -337,7 +353,7 @@ def run(args, sim):
                                              'worker-%s.log' % name))
                 info = {}
                 for backend in ['lat-%d' % d for d in conf['delays']] + [
-                        'failover']:
+                        'failover'] + list(_extra_backends(name, conf)):
                     info = started[name].call('setup', backend=backend)
                 results['drivers'][name] = {
                     'class': info['class'], 'version': info['version'],

@@ -210,6 +210,16 @@ class Worker:
             raise ValueError('unknown operation %s' % op)
         return {'seconds': seconds}
 
+    def cmd_try_op(self, **kwargs):
+        """Like ``op``, but a failure is timed and returned, not raised."""
+        started = time.perf_counter()
+        try:
+            self.cmd_op(**kwargs)
+            error = None
+        except Exception as exc:
+            error = '%s: %s' % (type(exc).__name__, exc)
+        return {'seconds': time.perf_counter() - started, 'error': error}
+
     def cmd_concurrent(self, backend, count, size=1):
         """Create ``count`` volumes at once in green threads.
 

@@ -1,0 +1,115 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""A hung API node, a cluster-wide blip and a persistent 503 (HTTPS)."""
+
+import time
+
+from cinder import exception as cinder_exception
+import pytest
+
+from lightos_cinder import exception
+from lightos_cinder import waiters
+from tests.functional.driver import helpers
+
+CREATES = 5
+
+
+def _posts(sim, node):
+    routes = sim.counters()['nodes'][sim.addresses[node]]['routes']
+    return sum(count for route, count in routes.items()
+               if route.startswith('POST '))
+
+
+def _health(drv, node, sim):
+    url = 'https://%s:%d' % (sim.addresses[node], sim.port)
+    return drv._client.transport.endpoint_health()[url]
+
+
+@pytest.mark.parametrize('path', [None, r'/volumes$'],
+                         ids=['whole-node', 'only-creates'])
+def test_creates_succeed_once_each_when_the_node_in_use_hangs(
+        sim, drv, make_volume, path):
+    # Setup talked to node 0, so every request goes there first.
+    sim.set_fault(0, 'blackhole', path=path)
+    made = [make_volume() for _ in range(CREATES)]
+    for volume in made:
+        update = drv.create_volume(volume)
+        record = helpers.volume_named(sim, 'volume-%s' % volume.id)
+        assert update['provider_id'] == 'default %s' % record.uuid
+    assert len(helpers.volumes(sim)) == CREATES
+    # Hedged after the short delay, not the 5 s read timeout; then skipped.
+    assert _health(drv, 0, sim).startswith('no answer within')
+    assert _posts(sim, 0) == 0
+    sim.clear_faults()
+    assert len(helpers.volumes(sim)) == CREATES
+
+
+def test_late_create_on_a_slow_node_leaves_no_duplicate(sim, drv,
+                                                        make_volume):
+    # Node 0 applies the POST 1.5 s late, after it was sent elsewhere.
+    sim.set_fault(0, 'slow', delay_ms=1500, count=1, path=r'/volumes$')
+    volume = make_volume()
+    drv.create_volume(volume)
+    waiters.wait_for(lambda: _posts(sim, 0) or _not_yet(), timeout=10,
+                     what='the late POST on node 0')
+    assert [v.name for v in helpers.volumes(sim)] == [
+        'volume-%s' % volume.id]
+
+
+def _not_yet():
+    raise exception.NotReady('pending')
+
+
+def _attached(drv, make_volume, attach):
+    """A volume attached to compute host 1, and the host's connector."""
+    volume = make_volume()
+    volume.provider_id = drv.create_volume(volume)['provider_id']
+    host = helpers.connector(1)
+    drv.initialize_connection(volume, host)
+    attach(volume, host)
+    return volume, host
+
+
+def test_detach_and_extend_ride_out_a_cluster_wide_reset_blip(
+        sim, drv, make_volume, attach):
+    volume, host = _attached(drv, make_volume, attach)
+    for node in range(len(sim.addresses)):
+        sim.set_fault(node, 'reset', count=2)
+    drv.terminate_connection(volume, host)
+    record = helpers.volume_named(sim, 'volume-%s' % volume.id)
+    assert record.acl == ('ALLOW_NONE',)
+    for node in range(len(sim.addresses)):
+        sim.set_fault(node, 'reset', count=2)
+    drv.extend_volume(volume, 2)
+    record = helpers.volume_named(sim, 'volume-%s' % volume.id)
+    assert record.size == 2 * 1024 ** 3
+
+
+def test_detach_under_persistent_503_answers_within_its_bound(
+        sim, make_driver, make_volume, attach):
+    drv = make_driver(lightos_rpc_call_budget=3,
+                      lightos_api_request_deadline=120)
+    volume, host = _attached(drv, make_volume, attach)
+    for node in range(len(sim.addresses)):
+        sim.set_fault(node, 'status', status=503)
+    began = time.monotonic()
+    with pytest.raises(cinder_exception.VolumeBackendAPIException) as info:
+        drv.terminate_connection(volume, host)
+    # The bound of the call, not the 120 s request deadline.
+    assert time.monotonic() - began < 3 + 2
+    assert '503' in str(info.value)
+    sim.clear_faults()
+    record = helpers.volume_named(sim, 'volume-%s' % volume.id)
+    assert record.acl == (host['nqn'],)     # nothing changed
