@@ -38,7 +38,8 @@ class AccessManager(object):
     """initialize_connection / terminate_connection for the driver."""
 
     def __init__(self, conf, cluster, adapter, translator,
-                 read_attachments=attachments_module.from_volume):
+                 read_attachments=attachments_module.from_volume,
+                 ledger=None):
         self._conf = conf
         self._cluster = cluster
         self._adapter = adapter
@@ -46,7 +47,7 @@ class AccessManager(object):
         # Inside cinder-volume: a fresh read of Cinder's database, taken
         # under the volume lock (the caller's copy may predate the wait).
         self._read_attachments = read_attachments
-        self._ledger = attachments_module.DetachLedger()
+        self._ledger = ledger or attachments_module.DetachLedger()
 
     def _check_connector(self, connector):
         missing = []

@@ -17,6 +17,8 @@
 import threading
 
 from cinder import context as cinder_context
+from cinder.db import api as db
+from cinder import exception as cinder_exception
 from cinder import objects
 from cinder.objects import fields
 
@@ -65,6 +67,88 @@ def from_volume(volume):
     return list(volume.volume_attachment or ())
 
 
+# The ledger keeps attachment ids by their first 8 hex digits: entries
+# must fit a 255-character admin metadata value (27 ids at most), and two
+# attachments of one volume and host sharing 32 bits are not a concern.
+_ID_CHARS = 8
+_MAX_IDS = 27
+_KEY_PREFIX = 'lightos_kept_access:'
+
+
+def _short(attachment_id):
+    return attachment_id[:_ID_CHARS]
+
+
+class MemoryStore(object):
+    """Ledger entries of one cinder-volume process."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._entries = {}
+
+    def load(self, volume_id, host):
+        with self._lock:
+            return self._entries.get((volume_id, host), (0, frozenset()))
+
+    def save(self, volume_id, host, entry):
+        with self._lock:
+            if entry:
+                self._entries[(volume_id, host)] = entry
+            else:
+                self._entries.pop((volume_id, host), None)
+
+    def forget(self, volume_id):
+        with self._lock:
+            for key in [k for k in self._entries if k[0] == volume_id]:
+                del self._entries[key]
+
+
+class DatabaseStore(object):
+    """Ledger entries in the volume's admin metadata in Cinder's database.
+
+    Every cinder-volume service of an active-active cluster sees them (the
+    volume lock is cluster-wide too), and they outlive a restart between a
+    detach and Cinder's removal of its attachment.
+    """
+
+    def __init__(self):
+        self._context = cinder_context.get_admin_context()
+
+    def _metadata(self, volume_id):
+        try:
+            return db.volume_admin_metadata_get(self._context, volume_id)
+        except cinder_exception.VolumeNotFound:
+            # A volume Cinder does not know (a driver-internal temporary
+            # one) has no attachments to remember.
+            return None
+
+    def load(self, volume_id, host):
+        value = (self._metadata(volume_id) or {}).get(_KEY_PREFIX + host)
+        if not value:
+            return 0, frozenset()
+        count, _sep, ids = value.partition(' ')
+        return int(count), frozenset(ids.split())
+
+    def save(self, volume_id, host, entry):
+        metadata = self._metadata(volume_id)
+        if metadata is None:
+            return
+        key = _KEY_PREFIX + host
+        if entry:
+            count, ids = entry
+            value = ' '.join([str(count)] + sorted(ids)[:_MAX_IDS])
+            db.volume_admin_metadata_update(self._context, volume_id,
+                                            {key: value}, False)
+        elif key in metadata:
+            db.volume_admin_metadata_delete(self._context, volume_id, key)
+
+    def forget(self, volume_id):
+        for key in (self._metadata(volume_id) or {}):
+            if key.startswith(_KEY_PREFIX):
+                db.volume_admin_metadata_delete(self._context, volume_id,
+                                                key)
+
+
 class DetachLedger(object):
     """Same-host detaches that kept access, until Cinder drops them.
 
@@ -76,9 +160,8 @@ class DetachLedger(object):
     are interchangeable for access, so a count is all that is needed.
     """
 
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._pending = {}
+    def __init__(self, store=None):
+        self._store = store or MemoryStore()
 
     def users_after(self, volume_id, host, attachments, own):
         """How many attachments still use ``host`` once this detach is done.
@@ -87,22 +170,17 @@ class DetachLedger(object):
         whether the detach is for one of them. Call it under the volume's
         lock.
         """
-        key = (volume_id, host)
-        ids = frozenset(a.id for a in attachments)
-        with self._lock:
-            count, seen = self._pending.get(key, (0, frozenset()))
-            count = max(0, count - len(seen - ids))
-            users = len(ids) - count - (1 if own else 0)
-            if users > 0 and own:
-                count += 1
-            if users > 0 and count:
-                self._pending[key] = (count, ids)
-            else:
-                self._pending.pop(key, None)
+        ids = frozenset(_short(a.id) for a in attachments)
+        count, seen = self._store.load(volume_id, host)
+        count = max(0, count - len(seen - ids))
+        users = len(ids) - count - (1 if own else 0)
+        if users > 0 and own:
+            count += 1
+        keep = users > 0 and count
+        if keep or seen:
+            self._store.save(volume_id, host, (count, ids) if keep else None)
         return max(users, 0)
 
     def forget(self, volume_id):
         """Drop what is known of a volume (every host lost access)."""
-        with self._lock:
-            for key in [k for k in self._pending if k[0] == volume_id]:
-                del self._pending[key]
+        self._store.forget(volume_id)

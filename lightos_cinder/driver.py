@@ -98,10 +98,9 @@ class LightOSVolumeDriver(driver.VolumeDriver):
         self._clock = kwargs.get('clock') or time.monotonic
         # Cinder's volume manager, which has the database, says whether it
         # holds volumes; built without it (tools, tests) the driver takes
-        # the attachments loaded with the volume object.
-        self._read_attachments = (attachments.from_database
-                                  if 'is_vol_db_empty' in kwargs
-                                  else attachments.from_volume)
+        # the attachments loaded with the volume object and remembers
+        # detaches in memory.
+        self._in_service = 'is_vol_db_empty' in kwargs
 
     @classmethod
     def get_driver_options(cls):
@@ -134,9 +133,14 @@ class LightOSVolumeDriver(driver.VolumeDriver):
         self._adapter.host_copy = hostcopy.HostCopy(
             conf, self._adapter, self._attach_volume, self._detach_volume,
             self.host)
-        self._access = access.AccessManager(
-            conf, self._cluster, self._adapter, translator,
-            read_attachments=self._read_attachments)
+        if self._in_service:
+            self._access = access.AccessManager(
+                conf, self._cluster, self._adapter, translator,
+                read_attachments=attachments.from_database,
+                ledger=attachments.DetachLedger(attachments.DatabaseStore()))
+        else:
+            self._access = access.AccessManager(
+                conf, self._cluster, self._adapter, translator)
         self._manage = manage.ManageManager(conf, self._client, self._adapter,
                                             translator, self._known_projects)
         self._retype = retype_module.RetypeManager(

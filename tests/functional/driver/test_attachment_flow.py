@@ -25,6 +25,7 @@ from cinder import objects
 from cinder.objects import fields
 import pytest
 
+from lightos_cinder import driver
 from lightos_cinder import models
 from tests.functional import cinderservices
 from tests.functional.driver import helpers
@@ -134,3 +135,44 @@ def test_racing_same_host_detaches_leave_no_access(sim, cinder, nova, volume):
     assert _acl(sim, volume) == (models.ALLOW_NONE,)
     assert objects.VolumeAttachmentList.get_all_by_volume_id(
         admin, volume.id).objects == []
+    _assert_nothing_remembered(admin, volume)
+
+
+def _assert_nothing_remembered(admin, volume):
+    metadata = objects.Volume.get_by_id(admin, volume.id).admin_metadata
+    assert not [key for key in metadata if key.startswith('lightos')]
+
+
+@pytest.fixture
+def other_service(sim):
+    """The driver of a second cinder-volume service of the cluster."""
+    other = driver.LightOSVolumeDriver(
+        configuration=helpers.backend_config(sim), host='other@%s' % BACKEND,
+        cluster_name='lightos-cluster@%s' % BACKEND, is_vol_db_empty=False)
+    other.do_setup(cinder_context.get_admin_context())
+    yield other
+    other._client.transport.close()
+
+
+def test_same_host_detaches_on_two_services_leave_no_access(
+        sim, cinder, nova, volume, other_service):
+    """Active-active: the second detach is handled by another service."""
+    host = helpers.connector(3)
+    first = _attach(cinder, nova, volume, host)
+    _complete(nova, first)
+    second = _attach(cinder, nova, volume, host)
+    _complete(nova, second)
+    admin = cinder_context.get_admin_context()
+
+    cinder.volume_managers[BACKEND].attachment_delete(
+        admin, first.id, objects.Volume.get_by_id(admin, volume.id))
+    assert _acl(sim, volume) == (host['nqn'],)
+    stored = objects.VolumeAttachment.get_by_id(admin, second.id)
+    assert other_service.terminate_connection(
+        objects.Volume.get_by_id(admin, volume.id), stored.connector) is False
+    assert _acl(sim, volume) == (models.ALLOW_NONE,)
+
+    for attachment in (first, second):
+        objects.Volume.get_by_id(admin, volume.id).finish_detach(
+            attachment.id)
+    _assert_nothing_remembered(admin, volume)
