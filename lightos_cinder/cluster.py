@@ -15,6 +15,7 @@
 """What the driver knows about the cluster: identity, nodes and capacity."""
 
 import datetime
+import os
 import threading
 import time
 
@@ -37,31 +38,56 @@ def _config_error(option, value, fix):
         message='Invalid value %r for option %s: %s' % (value, option, fix))
 
 
-def validate_config(conf, token_source, now=None):
-    """Check the options before talking to the cluster.
+def config_problems(conf, token_source, now=None):
+    """Every problem of the options found before talking to the cluster.
 
-    :raises cinder.exception.InvalidConfigurationValue: saying what to fix.
+    :returns: a list of cinder.exception.InvalidConfigurationValue, each
+        saying what to fix (empty when the options are usable).
     """
+    problems = []
     if not (conf.lightos_api_address or
             conf.safe_get('lightos_api_hostnames')):
-        raise _config_error(
+        problems.append(_config_error(
             'lightos_api_address', conf.lightos_api_address,
             'list the IP addresses of the LightOS API service (normally '
             'every cluster node), separated by commas, or their host names '
-            'in lightos_api_hostnames')
+            'in lightos_api_hostnames'))
     replicas = conf.lightos_default_num_replicas
     if not specs.MIN_REPLICAS <= replicas <= specs.MAX_REPLICAS:
-        raise _config_error('lightos_default_num_replicas', replicas,
-                            'use 1, 2 or 3')
+        problems.append(_config_error('lightos_default_num_replicas',
+                                      replicas, 'use 1, 2 or 3'))
+    ca_path = conf.safe_get('driver_ssl_cert_path')
+    if conf.safe_get('driver_ssl_cert_verify') and ca_path and not (
+            os.path.isfile(ca_path) and os.access(ca_path, os.R_OK)):
+        problems.append(_config_error(
+            'driver_ssl_cert_path', ca_path,
+            'the CA bundle is not a readable file; put the PEM file of the '
+            'CA that signed the LightOS API certificates there, or unset '
+            'the option to use the system CA store'))
     if token_source is None:
         LOG.warning('Neither lightos_jwt nor lightos_jwt_file is set; this '
                     'only works with a cluster whose multi-tenancy is '
                     'disabled.')
-        return
+        return problems
     sources = (token_source.sources() if hasattr(token_source, 'sources')
                else [(None, token_source)])
     for project, source in sources:
-        _check_token(project, source, now)
+        try:
+            _check_token(project, source, now)
+        except cinder_exception.InvalidConfigurationValue as exc:
+            problems.append(exc)
+    return problems
+
+
+def validate_config(conf, token_source, now=None):
+    """Check the options before talking to the cluster.
+
+    :raises cinder.exception.InvalidConfigurationValue: the first problem
+        :func:`config_problems` finds, saying what to fix.
+    """
+    problems = config_problems(conf, token_source, now)
+    if problems:
+        raise problems[0]
 
 
 def _check_token(project, source, now=None):

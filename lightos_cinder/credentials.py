@@ -243,8 +243,11 @@ class TokenSource(object):
     use and a warning is logged.
     """
 
-    def __init__(self, value=None, path=None, *, now=_utc_now, origin=None):
+    def __init__(self, value=None, path=None, *, now=_utc_now, origin=None,
+                 option='lightos_jwt_file'):
         self._path = path or None
+        # The option that names the file, for errors about reading it.
+        self._option = option
         # How logs and errors name the token: its file, or the option.
         self.origin = self._path or origin or 'lightos_jwt'
         self._now = now
@@ -329,8 +332,8 @@ class TokenSource(object):
         # The reason never quotes file content: it could be the token.
         if self._token is None:
             raise exception.TokenError(
-                'Cannot read the JWT from lightos_jwt_file %s: %s' %
-                (self._path, reason))
+                'Cannot read the JWT from %s %s: %s' %
+                (self._option, self._path, reason))
         # Remember the stamp so a broken file warns once, not on every call.
         self._stamp = stamp
         LOG.warning('Cannot read the JWT from %(path)s (%(reason)s); still '
@@ -395,7 +398,8 @@ def tokens_from_config(conf):
             (getattr(conf, 'lightos_project_jwt_files', None) or {}).items()):
         # A file wins over a value for the same project, as for the
         # default token.
-        projects[project] = TokenSource(path=path)
+        projects[project] = TokenSource(
+            path=path, option='lightos_project_jwt_files[%s]' % project)
     if default is None and not projects:
         return None
     return ProjectTokens(default, projects)

@@ -12,264 +12,161 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""``lightos-cinder check-config``: a backend section against its cluster."""
+"""``lightos-cinder check-config``: a backend as cinder-volume would see it."""
 
-import copy
-import datetime
-import time
-
+from cinder import exception as cinder_exception
 from oslo_config import cfg
-import sqlalchemy
 
+from lightos_cinder.checkconfig import loader
+from lightos_cinder.checkconfig import remote
 from lightos_cinder.checkconfig import report as report_module
-from lightos_cinder.checkconfig import voltypes
 from lightos_cinder import client as client_module
+from lightos_cinder import cluster as cluster_module
 from lightos_cinder import credentials
+from lightos_cinder import driver as driver_module
 from lightos_cinder import exception
-from lightos_cinder import options
 from lightos_cinder import specs
 from lightos_cinder import transport as transport_module
 
 PASS, WARN, FAIL = report_module.PASS, report_module.WARN, report_module.FAIL
 
-_CINDER_OPTS = [
-    cfg.BoolOpt('driver_ssl_cert_verify', default=False),
-    cfg.StrOpt('driver_ssl_cert_path'),
-    cfg.StrOpt('volume_backend_name'),
-]
 
-
-def load_backend(path, backend):
-    """The options of one backend section (and [database]) of a file."""
-    conf = cfg.ConfigOpts()
-    conf.register_opts(copy.deepcopy(options.lightos_opts + _CINDER_OPTS),
-                       group=backend)
-    conf.register_opts([cfg.StrOpt('connection', secret=True)],
-                       group='database')
-    conf(args=[], project='cinder', default_config_files=[path],
-         default_config_dirs=[])
-    return conf, conf[backend]
-
-
-def _verify(section):
-    if section.driver_ssl_cert_verify:
-        return section.driver_ssl_cert_path or True
-    return False
-
-
-def check_endpoints(section, tokens, report):
-    verify = _verify(section)
-    tls = ('verified against %s' % (section.driver_ssl_cert_path or
-                                    'the system CA store')
-           if verify else 'NOT verified (set driver_ssl_cert_verify)')
-    if not verify:
-        report.add(WARN, 'tls', 'certificates are %s' % tls)
-    for host in transport_module.api_hosts(section):
-        single = transport_module.Transport(
-            [host], section.lightos_api_port, token_source=tokens,
-            verify=verify,
-            connect_timeout=section.lightos_api_connect_timeout,
-            read_timeout=section.lightos_api_service_timeout,
-            deadline=section.lightos_api_service_timeout, retry_interval=0)
-        started = time.monotonic()
+def _pick_backend(conf):
+    """The one enabled backend that runs a LightOS driver, or None."""
+    found = []
+    for backend in [b for b in (conf.enabled_backends or []) if b]:
         try:
-            version = client_module.LightOSClient(single).get_version()
-        except exception.LightOSError as exc:
-            report.add(FAIL, 'endpoint', '%s: %s' % (single.endpoints[0],
-                                                     exc))
-        else:
-            report.add(PASS, 'endpoint', '%s answers (API %s) in %.1f ms, '
-                       'TLS %s' % (single.endpoints[0], version or '?',
-                                   (time.monotonic() - started) * 1000.0,
-                                   tls if verify else 'not verified'))
-        finally:
-            single.close()
-
-
-def check_tokens(tokens, report, now=None):
-    now = now or datetime.datetime.now(datetime.timezone.utc)
-    if tokens is None:
-        report.add(WARN, 'token', 'no JWT configured; only a cluster with '
-                   'multi-tenancy disabled accepts that')
-        return
-    for project, source in tokens.sources():
-        whose = 'for project %s' % project if project else 'default'
-        try:
-            token = source.get()
-            token.claims()
-        except (exception.TokenError, AttributeError) as exc:
-            report.add(FAIL, 'token', '%s (%s) cannot be used: %s' % (
-                whose, source.origin, exc))
+            name = loader.BackendConf(conf, backend).volume_driver
+        except (cfg.Error, ValueError):
             continue
-        roles = ', '.join(token.roles) or 'none'
-        expires = token.expires_at
-        if expires is None:
-            report.add(PASS, 'token', '%s (%s): roles %s, no expiry' % (
-                whose, source.origin, roles))
-        elif expires <= now:
-            report.add(FAIL, 'token', '%s (%s) expired at %s' % (
-                whose, source.origin, expires.isoformat()))
-        else:
-            status = (WARN if expires - now < credentials.EXPIRY_WARNING
-                      else PASS)
-            report.add(status, 'token', '%s (%s): roles %s, expires %s '
-                       '(in %d days)' % (whose, source.origin, roles,
-                                         expires.isoformat(),
-                                         (expires - now).days))
+        if name in (loader.DRIVER, loader.IN_TREE_DRIVER):
+            found.append(backend)
+    return found[0] if len(found) == 1 else None
 
 
-def check_types(conf, section, backend, client, max_replicas, report):
-    """Validate the backend's volume types; ``{project: [type names]}``."""
-    connection = conf.database.connection
-    if not connection:
-        report.add(WARN, 'types', 'no [database] connection in the file; '
-                   'volume types are not checked (pass --config-file with '
-                   'the [database] section of cinder-api)')
-        return {}
-    name = section.volume_backend_name or backend
+def check_driver_options(section, report):
+    """The driver's own start-up checks; return its token source."""
     try:
-        types = voltypes.read_types(connection, name)
-    except sqlalchemy.exc.SQLAlchemyError as exc:
-        report.add(WARN, 'types', 'cannot read the volume types from the '
-                   '[database] connection (%s); they are not checked' % (
-                       exc.__class__.__name__))
-        return {}
-    if not types:
-        report.add(WARN, 'types', 'no volume type has volume_backend_name='
-                   '%s; nothing will be scheduled to this backend' % name)
-    voltypes.check_types(section, types, client, max_replicas, report)
-    found = {}
-    for volume_type in types:
-        project = volume_type.extra_specs.get(specs.PROJECT_NAME)
-        found.setdefault(project or specs.DEFAULT_PROJECT, []).append(
-            volume_type.name)
-    return found
-
-
-def check_projects(wanted, transport, tokens, extra, report):
-    for project in list(tokens.projects if tokens else ()) + list(extra):
-        wanted.setdefault(project, [])
-    if not wanted:
-        wanted[specs.DEFAULT_PROJECT] = []
-    for project in sorted(wanted):
-        types = (' (volume types %s)' % ', '.join(sorted(wanted[project]))
-                 if wanted[project] else '')
-        try:
-            client_module.validate_name(project, 'project name')
-            transport.request(
-                'GET', '%s/projects/%s/volumes' % (client_module.API,
-                                                   project),
-                params={'limit': 1}, project=project)
-        except exception.Forbidden:
-            source = transport.token_source_for(project)
-            roles = ', '.join(source.get().roles) if source else 'none'
-            report.add(FAIL, 'project', '%s%s: the token (%s, roles %s) '
-                       'may not use it; give it a token with the %s:admin '
-                       'role' % (project, types, getattr(
-                           source, 'origin', 'none'), roles, project))
-        except exception.NotFound:
-            report.add(FAIL, 'project', '%s%s does not exist on the '
-                       'cluster' % (project, types))
-        except exception.LightOSError as exc:
-            report.add(FAIL, 'project', '%s%s: %s' % (project, types, exc))
-        else:
-            report.add(PASS, 'project',
-                       '%s%s is accessible' % (project, types))
-
-
-def check_cluster(client, report):
-    """Check the cluster; return its clusterinfo (None when unreadable)."""
-    try:
-        info = client.get_cluster_info()
-    except exception.LightOSError as exc:
-        report.add(FAIL, 'cluster', 'cannot read clusterinfo: %s' % exc)
-        return None
-    if info.subsystem_nqn:
-        report.add(PASS, 'cluster', '%s (%s): subsystem NQN %s, at most %d '
-                   'replicas' % (info.uuid, info.name or 'unnamed',
-                                 info.subsystem_nqn,
-                                 info.current_max_replicas))
-    else:
-        report.add(FAIL, 'cluster', '%s reports no subsystem NQN; hosts '
-                   'cannot attach' % info.uuid)
-    try:
-        nodes = client.list_nodes()
-    except exception.Forbidden:
-        report.add(WARN, 'nodes', 'the token may not list nodes; attach '
-                   'targets come from clusterinfo: %s' % (
-                       ', '.join(info.nvme_endpoints) or 'none'))
-    except exception.LightOSError as exc:
-        report.add(FAIL, 'nodes', 'cannot list nodes: %s' % exc)
-    else:
-        inactive = [n.name for n in nodes if n.state.value != 'Active']
-        report.add(WARN if inactive or not nodes else PASS, 'nodes',
-                   '%d nodes%s' % (len(nodes), '; not Active: %s' % ', '.join(
-                       inactive) if inactive else ', all Active'))
-    try:
-        stats = client.get_cluster_stats()
-    except exception.Forbidden:
-        report.add(WARN, 'capacity', 'the token may not read /cluster; '
-                   'Cinder sees capacity as unknown')
-    except exception.LightOSError as exc:
-        report.add(FAIL, 'capacity', 'cannot read /cluster: %s' % exc)
-    else:
-        free = stats.estimated_free_logical or stats.free_physical
-        total = stats.estimated_logical or stats.effective_physical
-        report.add(PASS, 'capacity', '%.1f GiB free of %.1f GiB' % (
-            free / float(1 << 30), total / float(1 << 30)))
-    return info
-
-
-def run_checks(path, backend, extra_projects=(), out=print):
-    """Run every check; return the number of failures."""
-    report = report_module.Report(out)
-    try:
-        conf, section = load_backend(path, backend)
         tokens = credentials.tokens_from_config(section)
-    except (cfg.Error, exception.TokenError) as exc:
-        report.add(FAIL, 'config', str(exc))
-        return report.failed
-    if not transport_module.api_hosts(section):
-        report.add(FAIL, 'config', '[%s] sets neither lightos_api_address '
-                   'nor lightos_api_hostnames' % backend)
-        return report.failed
-    check_endpoints(section, tokens, report)
-    check_tokens(tokens, report)
+    except exception.TokenError as exc:
+        report.add(FAIL, 'config', 'Cannot use a configured JWT: %s' % exc)
+        return None, False
+    problems = cluster_module.config_problems(section, tokens)
+    for problem in problems:
+        report.add(FAIL, 'config', str(problem))
+    return tokens, not problems
+
+
+def check_setup(section, backend, report):
+    """Run the driver's do_setup on this configuration, as the service."""
+    drv = driver_module.LightOSVolumeDriver(
+        configuration=section, host='check-config@%s' % backend)
+    try:
+        drv.do_setup(None)
+        drv.check_for_setup_error()
+    except cinder_exception.CinderException as exc:
+        message = str(exc)
+        if not any(message in line for line in report.failures()):
+            report.add(FAIL, 'setup', 'the driver refuses to start: %s'
+                       % message)
+    else:
+        report.add(PASS, 'setup', 'the driver starts with this '
+                   'configuration')
+    finally:
+        if drv._client is not None:
+            drv._client.transport.close()
+
+
+def _remote_checks(conf, section, backend, tokens, extra_projects, report):
+    remote.check_endpoints(section, tokens, report)
+    remote.check_tokens(tokens, report)
     transport = transport_module.Transport.from_config(
         section, token_source=tokens,
         deadline=section.lightos_api_service_timeout)
     try:
         client = client_module.LightOSClient(transport)
-        info = check_cluster(client, report)
+        info = remote.check_cluster(client, report)
         max_replicas = (info.current_max_replicas if info is not None
                         else specs.MAX_REPLICAS)
-        wanted = check_types(conf, section, backend, client, max_replicas,
-                             report)
-        check_projects(wanted, transport, tokens, extra_projects, report)
+        wanted = remote.check_types(conf, section, backend, client,
+                                    max_replicas, report)
+        remote.check_projects(wanted, transport, tokens, extra_projects,
+                              report)
     finally:
         transport.close()
-    verdict = 'FAILED' if report.failed else 'OK'
-    out('%s: %d check(s) failed' % (verdict, report.failed))
+    check_setup(section, backend, report)
+
+
+def run_checks(config_files, backend=None, extra_projects=(), out=print,
+               config_dirs=()):
+    """Run every check; return the number of failures."""
+    report = report_module.Report(out)
+    try:
+        _run(report, config_files, config_dirs, backend, extra_projects)
+    finally:
+        verdict = 'FAILED' if report.failed else 'OK'
+        out('%s: %d check(s) failed' % (verdict, report.failed))
     return report.failed
 
 
+def _run(report, config_files, config_dirs, backend, extra_projects):
+    try:
+        conf = loader.load(config_files, config_dirs)
+    except cfg.Error as exc:
+        report.add(FAIL, 'config', '%s; cinder-volume cannot read its '
+                   'configuration either' % exc)
+        return
+    backend = backend or _pick_backend(conf)
+    if backend is None:
+        report.add(FAIL, 'config', 'no single enabled backend has volume_'
+                   'driver = %s; name the backend section with --backend'
+                   % loader.DRIVER)
+        return
+    fatal = False
+    for status, option, message in loader.problems(conf, backend):
+        report.add(status, 'config', message)
+        # Values that do not parse stop the service before the driver
+        # runs; everything else only changes what it does.
+        fatal = fatal or (status == FAIL and option not in (
+            'enabled_backends', 'volume_driver'))
+    if fatal:
+        return
+    section = loader.BackendConf(conf, backend)
+    tokens, usable = check_driver_options(section, report)
+    if usable:
+        _remote_checks(conf, section, backend, tokens, extra_projects,
+                       report)
+
+
 def _main(args):
-    return 1 if run_checks(args.config_file, args.backend,
-                           args.project) else 0
+    return 1 if run_checks(args.config_file, args.backend, args.project,
+                           config_dirs=args.config_dir) else 0
 
 
 def register(subparsers):
     parser = subparsers.add_parser(
         'check-config', help='check a LightOS backend of cinder.conf',
-        description='Check the API endpoints (reachability, TLS, latency), '
-                    'the tokens (validity, expiry, scope, access to the '
-                    'projects of the backend\'s volume types), and the '
-                    'cluster (subsystem NQN, nodes, capacity) of one '
-                    'backend section. Exits 1 when a check fails.')
-    parser.add_argument('--config-file', required=True,
-                        help='cinder.conf to read')
-    parser.add_argument('--backend', required=True,
-                        help='name of the backend section, e.g. lightos')
+        description='Read the configuration as cinder-volume does (every '
+                    '--config-file and --config-dir in order, '
+                    '[backend_defaults], the same option types) and check '
+                    'the backend section, the driver\'s own start-up '
+                    'checks, the API endpoints (reachability, TLS, '
+                    'latency), the tokens (validity, expiry, scope), the '
+                    'volume types of the backend (when [database] '
+                    'connection is readable), access to their projects and '
+                    'the cluster (subsystem NQN, nodes, capacity). Prints '
+                    'one line per check; exits 1 when a check fails.')
+    parser.add_argument('--config-file', action='append', default=[],
+                        help='a configuration file, as for cinder-volume '
+                             '(repeatable; default: '
+                             '/etc/cinder/cinder.conf)')
+    parser.add_argument('--config-dir', action='append', default=[],
+                        help='a directory of *.conf files, as for '
+                             'cinder-volume (repeatable)')
+    parser.add_argument('--backend',
+                        help='name of the backend section, e.g. lightos '
+                             '(default: the one enabled backend with the '
+                             'LightOS driver)')
     parser.add_argument('--project', action='append', default=[],
                         help='also check access to this LightOS project '
                              '(repeatable)')

@@ -1,0 +1,199 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""The checks of check-config that ask the cluster."""
+
+import datetime
+import time
+
+import sqlalchemy
+
+from lightos_cinder.checkconfig import report as report_module
+from lightos_cinder.checkconfig import voltypes
+from lightos_cinder import client as client_module
+from lightos_cinder import credentials
+from lightos_cinder import exception
+from lightos_cinder import specs
+from lightos_cinder import transport as transport_module
+
+PASS, WARN, FAIL = report_module.PASS, report_module.WARN, report_module.FAIL
+
+
+def _verify(section):
+    if section.driver_ssl_cert_verify:
+        return section.driver_ssl_cert_path or True
+    return False
+
+
+def check_endpoints(section, tokens, report):
+    verify = _verify(section)
+    tls = ('verified against %s' % (section.driver_ssl_cert_path or
+                                    'the system CA store')
+           if verify else 'NOT verified (set driver_ssl_cert_verify)')
+    if not verify:
+        report.add(WARN, 'tls', 'certificates are %s' % tls)
+    for host in transport_module.api_hosts(section):
+        single = transport_module.Transport(
+            [host], section.lightos_api_port, token_source=tokens,
+            verify=verify,
+            connect_timeout=section.lightos_api_connect_timeout,
+            read_timeout=section.lightos_api_service_timeout,
+            deadline=section.lightos_api_service_timeout, retry_interval=0)
+        started = time.monotonic()
+        try:
+            version = client_module.LightOSClient(single).get_version()
+        except exception.LightOSError as exc:
+            report.add(FAIL, 'endpoint', '%s: %s' % (single.endpoints[0],
+                                                     exc))
+        else:
+            report.add(PASS, 'endpoint', '%s answers (API %s) in %.1f ms, '
+                       'TLS %s' % (single.endpoints[0], version or '?',
+                                   (time.monotonic() - started) * 1000.0,
+                                   tls if verify else 'not verified'))
+        finally:
+            single.close()
+
+
+def check_tokens(tokens, report, now=None):
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    if tokens is None:
+        report.add(WARN, 'token', 'no JWT configured; only a cluster with '
+                   'multi-tenancy disabled accepts that')
+        return
+    for project, source in tokens.sources():
+        whose = 'for project %s' % project if project else 'default'
+        try:
+            token = source.get()
+            token.claims()
+        except (exception.TokenError, AttributeError) as exc:
+            report.add(FAIL, 'token', '%s (%s) cannot be used: %s' % (
+                whose, source.origin, exc))
+            continue
+        roles = ', '.join(token.roles) or 'none'
+        expires = token.expires_at
+        if expires is None:
+            report.add(PASS, 'token', '%s (%s): roles %s, no expiry' % (
+                whose, source.origin, roles))
+        elif expires <= now:
+            report.add(FAIL, 'token', '%s (%s) expired at %s' % (
+                whose, source.origin, expires.isoformat()))
+        else:
+            status = (WARN if expires - now < credentials.EXPIRY_WARNING
+                      else PASS)
+            report.add(status, 'token', '%s (%s): roles %s, expires %s '
+                       '(in %d days)' % (whose, source.origin, roles,
+                                         expires.isoformat(),
+                                         (expires - now).days))
+
+
+def check_types(conf, section, backend, client, max_replicas, report):
+    """Validate the backend's volume types; ``{project: [type names]}``."""
+    connection = conf.database.connection
+    if not connection:
+        report.add(WARN, 'types', 'no [database] connection in the file; '
+                   'volume types are not checked (pass --config-file with '
+                   'the [database] section of cinder-api)')
+        return {}
+    name = section.volume_backend_name or backend
+    try:
+        types = voltypes.read_types(connection, name)
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        report.add(WARN, 'types', 'cannot read the volume types from the '
+                   '[database] connection (%s); they are not checked' % (
+                       exc.__class__.__name__))
+        return {}
+    if not types:
+        report.add(WARN, 'types', 'no volume type has volume_backend_name='
+                   '%s; nothing will be scheduled to this backend' % name)
+    voltypes.check_types(section, types, client, max_replicas, report)
+    found = {}
+    for volume_type in types:
+        project = volume_type.extra_specs.get(specs.PROJECT_NAME)
+        found.setdefault(project or specs.DEFAULT_PROJECT, []).append(
+            volume_type.name)
+    return found
+
+
+def check_projects(wanted, transport, tokens, extra, report):
+    for project in list(tokens.projects if tokens else ()) + list(extra):
+        wanted.setdefault(project, [])
+    if not wanted:
+        wanted[specs.DEFAULT_PROJECT] = []
+    for project in sorted(wanted):
+        types = (' (volume types %s)' % ', '.join(sorted(wanted[project]))
+                 if wanted[project] else '')
+        try:
+            client_module.validate_name(project, 'project name')
+            transport.request(
+                'GET', '%s/projects/%s/volumes' % (client_module.API,
+                                                   project),
+                params={'limit': 1}, project=project)
+        except exception.Forbidden:
+            source = transport.token_source_for(project)
+            roles = ', '.join(source.get().roles) if source else 'none'
+            report.add(FAIL, 'project', '%s%s: the token (%s, roles %s) '
+                       'may not use it; give it a token with the %s:admin '
+                       'role' % (project, types, getattr(
+                           source, 'origin', 'none'), roles, project))
+        except exception.NotFound:
+            report.add(FAIL, 'project', '%s%s does not exist on the '
+                       'cluster' % (project, types))
+        except exception.LightOSError as exc:
+            report.add(FAIL, 'project', '%s%s: %s' % (project, types, exc))
+        else:
+            report.add(PASS, 'project',
+                       '%s%s is accessible' % (project, types))
+
+
+def check_cluster(client, report):
+    """Check the cluster; return its clusterinfo (None when unreadable)."""
+    try:
+        info = client.get_cluster_info()
+    except exception.LightOSError as exc:
+        report.add(FAIL, 'cluster', 'cannot read clusterinfo: %s' % exc)
+        return None
+    if info.subsystem_nqn:
+        report.add(PASS, 'cluster', '%s (%s): subsystem NQN %s, at most %d '
+                   'replicas' % (info.uuid, info.name or 'unnamed',
+                                 info.subsystem_nqn,
+                                 info.current_max_replicas))
+    else:
+        report.add(FAIL, 'cluster', '%s reports no subsystem NQN; hosts '
+                   'cannot attach' % info.uuid)
+    try:
+        nodes = client.list_nodes()
+    except exception.Forbidden:
+        report.add(WARN, 'nodes', 'the token may not list nodes; attach '
+                   'targets come from clusterinfo: %s' % (
+                       ', '.join(info.nvme_endpoints) or 'none'))
+    except exception.LightOSError as exc:
+        report.add(FAIL, 'nodes', 'cannot list nodes: %s' % exc)
+    else:
+        inactive = [n.name for n in nodes if n.state.value != 'Active']
+        report.add(WARN if inactive or not nodes else PASS, 'nodes',
+                   '%d nodes%s' % (len(nodes), '; not Active: %s' % ', '.join(
+                       inactive) if inactive else ', all Active'))
+    try:
+        stats = client.get_cluster_stats()
+    except exception.Forbidden:
+        report.add(WARN, 'capacity', 'the token may not read /cluster; '
+                   'Cinder sees capacity as unknown')
+    except exception.LightOSError as exc:
+        report.add(FAIL, 'capacity', 'cannot read /cluster: %s' % exc)
+    else:
+        free = stats.estimated_free_logical or stats.free_physical
+        total = stats.estimated_logical or stats.effective_physical
+        report.add(PASS, 'capacity', '%.1f GiB free of %.1f GiB' % (
+            free / float(1 << 30), total / float(1 << 30)))
+    return info
