@@ -77,7 +77,8 @@ def _routes(sim):
                       count=body.get('count'), path=body.get('path'),
                       delay_ms=body.get('delay_ms'),
                       status=body.get('status'),
-                      retry_after=body.get('retry_after'))
+                      retry_after=body.get('retry_after'),
+                      method=body.get('method'))
         return {'faults': sim.faults()}
 
     def clear(body, query):

@@ -24,13 +24,14 @@ class Fault:
     """One injected fault; ``count`` and ``path`` limit what it hits."""
 
     def __init__(self, kind, *, count=None, path=None, delay_ms=None,
-                 status=None, retry_after=None):
+                 status=None, retry_after=None, method=None):
         if kind not in KINDS:
             raise ValueError('fault kind must be one of %s, got %r'
                              % (', '.join(KINDS), kind))
-        if kind == 'down' and (count is not None or path is not None):
+        if kind == 'down' and (count is not None or path is not None or
+                               method is not None):
             raise ValueError('a node that is down refuses connections: '
-                             'count and path do not apply')
+                             'count, path and method do not apply')
         if kind == 'slow' and not (delay_ms and delay_ms > 0):
             raise ValueError('a slow fault needs delay_ms > 0')
         if kind == 'status' and not (
@@ -42,6 +43,7 @@ class Fault:
         self.kind = kind
         self.remaining = count
         self.path = path
+        self.method = method.upper() if method else None
         self._pattern = re.compile(path) if path is not None else None
         self.delay_ms = delay_ms
         self.status = status
@@ -50,7 +52,9 @@ class Fault:
         self._released = False
         self._lock = threading.Lock()
 
-    def matches(self, target):
+    def matches(self, target, method=None):
+        if self.method is not None and method != self.method:
+            return False
         return self._pattern is None or bool(self._pattern.search(target))
 
     def hold(self, wake):
@@ -74,7 +78,8 @@ class Fault:
     def describe(self):
         return {key: value for key, value in (
             ('kind', self.kind), ('count', self.remaining),
-            ('path', self.path), ('delay_ms', self.delay_ms),
+            ('path', self.path), ('method', self.method),
+            ('delay_ms', self.delay_ms),
             ('status', self.status), ('retry_after', self.retry_after))
             if value is not None}
 
@@ -92,11 +97,11 @@ class FaultTable:
         with self._lock:
             self._faults.append(fault)
 
-    def take(self, target):
+    def take(self, target, method=None):
         """Return the first request fault hitting ``target``, if any."""
         with self._lock:
             for fault in self._faults:
-                if fault.kind == 'down' or not fault.matches(target):
+                if fault.kind == 'down' or not fault.matches(target, method):
                     continue
                 if fault.remaining is not None:
                     fault.remaining -= 1

@@ -126,7 +126,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get('Content-Length') or 0)
         raw = self.rfile.read(length) if length > 0 else b''
         node.counters.request(node.address)
-        fault = node.faults.take(self.path)
+        fault = node.faults.take(self.path, self.command)
         if fault is not None and self._apply_fault(fault):
             return
         response = node.app.handle(self.command, self.path, self.headers, raw)

@@ -113,6 +113,16 @@ def test_status_fault_with_count_path_and_retry_after(sim, api):
     assert sim.faults()['127.0.0.11'] == []
 
 
+def test_status_fault_limited_to_one_method(sim, api):
+    sim.set_fault(0, 'status', status=500, path=r'/volumes', method='post')
+    assert sim.faults()['127.0.0.11'] == [
+        {'kind': 'status', 'path': '/volumes', 'method': 'POST',
+         'status': 500}]
+    assert api.get('/api/v2/projects/default/volumes').status_code == 200
+    assert api.post('/api/v2/projects/default/volumes',
+                    {}).status_code == 500
+
+
 def test_slow_adds_latency(sim, api):
     sim.set_fault(0, 'slow', delay_ms=300, count=1)
     start = time.monotonic()
