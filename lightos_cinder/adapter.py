@@ -321,21 +321,52 @@ class VolumeAdapter(object):
         except Exception:
             with excutils.save_and_reraise_exception():
                 self.steps.discard_snapshot(project, snapshot.uuid, snap_name)
-        with self._translated('remove the temporary clone snapshot',
-                              volume_id=volume.id, project=project,
-                              name=snap_name, uuid=snapshot.uuid):
-            self.steps.delete_snapshot(project, snapshot.uuid, snap_name)
+        try:
+            with self._translated('remove the temporary clone snapshot',
+                                  volume_id=volume.id, project=project,
+                                  name=snap_name, uuid=snapshot.uuid):
+                self.steps.delete_snapshot(project, snapshot.uuid, snap_name)
+        except cinder_exception.CinderException as exc:
+            # The clone is complete and usable: failing it would make
+            # callers discard a volume that exists. The volume's delete
+            # finds the snapshot through the clone's source and removes it.
+            LOG.warning('Cinder volume %(id)s is cloned, but its temporary '
+                        'LightOS snapshot %(name)s (UUID %(uuid)s, project '
+                        '%(project)s) could not be removed (%(err)s); it is '
+                        'removed when the volume is deleted.',
+                        {'id': volume.id, 'name': snap_name,
+                         'uuid': snapshot.uuid, 'project': project,
+                         'err': exc})
         return {'provider_id': naming.Location(project,
                                                ready.uuid).provider_id}
 
-    def _remove_clone_leftover(self, volume, project):
-        """Remove the temporary snapshot a failed clone may have left."""
+    def _clone_leftover(self, volume, project, found):
+        """The temporary snapshot a clone into ``volume`` left, or None.
+
+        A clone's source is that snapshot, so the volume names it; without
+        the volume (a clone that failed before it) the name finds it.
+        """
+        name = naming.clone_snapshot_name(volume)
+        if found is None:
+            return self._client.find_snapshot(project, name)
+        if not found.source_snapshot_uuid or (
+                found.source_snapshot_name not in ('', name)):
+            return None
+        snapshot = self._client.find_snapshot(
+            project, uuid=found.source_snapshot_uuid)
+        if snapshot is None or snapshot.name != name:
+            return None
+        return snapshot
+
+    def _remove_clone_leftover(self, volume, project, found):
+        """Remove the temporary snapshot a clone may have left."""
         name = naming.clone_snapshot_name(volume)
         with self._translated('remove the temporary clone snapshot',
                               volume_id=volume.id, project=project,
                               name=name):
-            found = self._client.find_snapshot(project, name)
-            if found is not None:
+            found = self._clone_leftover(volume, project, found)
+            if found is not None and (
+                    found.state is not models.SnapshotState.DELETING):
                 LOG.info('Removing LightOS snapshot %(name)s (UUID %(uuid)s, '
                          'project %(project)s) left by a clone into Cinder '
                          'volume %(id)s.', {'name': name, 'uuid': found.uuid,
@@ -344,14 +375,9 @@ class VolumeAdapter(object):
                 self.steps.delete_snapshot(project, found.uuid, name)
 
     def delete_volume(self, volume):
-        # A clone removes its temporary snapshot before it returns the
-        # provider_id with the UUID, so only a volume without one can have
-        # left a snapshot behind.
-        created_in_full = naming.location_of(volume).uuid is not None
         location, found = self.lookup(volume)
         name = naming.volume_name(volume)
-        if not created_in_full:
-            self._remove_clone_leftover(volume, location.project)
+        self._remove_clone_leftover(volume, location.project, found)
         if found is None:
             LOG.info('Cinder volume %(id)s has no LightOS volume %(name)s in '
                      'project %(project)s; nothing to delete.',

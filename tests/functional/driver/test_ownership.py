@@ -245,3 +245,25 @@ def test_manage_refuses_a_snapshot_another_cinder_snapshot_owns(
         ctxt, objects.Snapshot.get_by_id(ctxt, taken.id))
     services.wait_deleted(objects.Snapshot, ctxt, taken.id)
     assert _records(sim) == before
+
+
+def test_a_clone_whose_snapshot_stays_is_available_and_cleaned_later(
+        sim, services, vtype):
+    ctxt = services.context('tenant-1')
+    source = services.create_volume(ctxt, vtype)
+    for node in range(3):
+        sim.set_fault(node, 'status', status=500, path=r'/snapshots/',
+                      method='DELETE')
+    clone = services.volume_api.create(ctxt, 1, 'clone', None,
+                                       volume_type=vtype,
+                                       source_volume=source)
+    clone = services.wait_volume(ctxt, clone.id, 'available')
+    sim.clear_faults()
+    records = _records(sim)
+    assert sorted(records) == sorted([
+        'volume-%s' % source.id, 'volume-%s' % clone.id,
+        'for_clone_%s' % clone.id])
+    assert clone.provider_id == 'default %s' % records[
+        'volume-%s' % clone.id][0]
+    services.delete_volume(ctxt, clone.id)
+    assert list(_records(sim)) == ['volume-%s' % source.id]
