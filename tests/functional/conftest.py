@@ -40,9 +40,3 @@ def sim(simulator):
     simulator.reset()
     yield simulator
     simulator.clear_faults()
-
-
-@pytest.fixture(scope='session')
-def cinder_database(tmp_path_factory):
-    """The sqlite file of the process's in-process Cinder services."""
-    return str(tmp_path_factory.mktemp('cinder-db') / 'cinder.sqlite')
