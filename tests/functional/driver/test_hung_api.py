@@ -15,15 +15,29 @@
 """A hung API node, a cluster-wide blip and a persistent 503 (HTTPS)."""
 
 import time
+import uuid
 
 from cinder import exception as cinder_exception
 import pytest
 
 from lightos_cinder import exception
 from lightos_cinder import waiters
+from tests.functional import cinderservices
 from tests.functional.driver import helpers
 
 CREATES = 5
+BACKEND = 'lightos-hung'
+
+
+@pytest.fixture(scope='module')
+def cinder_services(simulator, cinder_database, tmp_path_factory):
+    """cinder-volume with every option at its default, and the scheduler."""
+    services = cinderservices.CinderServices(
+        str(tmp_path_factory.mktemp('cinder-hung')),
+        {BACKEND: simulator.cinder_conf(BACKEND)}, cinder_database)
+    services.start()
+    yield services
+    services.stop()
 
 
 def _posts(sim, node):
@@ -54,6 +68,30 @@ def test_creates_succeed_once_each_when_the_node_in_use_hangs(
     assert _posts(sim, 0) == 0
     sim.clear_faults()
     assert len(helpers.volumes(sim)) == CREATES
+
+
+def test_creates_through_cinder_succeed_at_default_settings(
+        sim, cinder_services):
+    services = cinder_services
+    vtype = services.create_type('hung-%s' % uuid.uuid4().hex[:8],
+                                 {'volume_backend_name': BACKEND})
+    ctxt = services.context('tenant-1')
+    before = sim.counters()['nodes']
+    made = [services.create_volume(ctxt, vtype)]
+    after = sim.counters()['nodes']
+    served = [after[a]['requests'] - before[a]['requests']
+              for a in sim.addresses]
+    node = served.index(max(served))
+    sim.set_fault(node, 'blackhole')
+    # Each create reaches 'available' (the waiter raises on 'error').
+    made += [services.create_volume(ctxt, vtype) for _ in range(3)]
+    assert sorted(v.name for v in helpers.volumes(sim)) == sorted(
+        'volume-%s' % v.id for v in made)
+    driver = services.volume_managers[BACKEND].driver
+    assert _health(driver, node, sim).startswith('no answer within')
+    for volume in made:
+        services.delete_volume(ctxt, volume.id)
+    assert helpers.volumes(sim) == []
 
 
 def test_late_create_on_a_slow_node_leaves_no_duplicate(sim, drv,
