@@ -1,0 +1,99 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""The driver's per-volume lock is one lock for the whole cluster."""
+
+import uuid
+
+from lightos_cinder import exception
+from lightos_cinder import waiters
+from tests.functional.activeactive import checks
+from tests.functional.activeactive import cluster as cluster_mod
+from tests.functional.driver import helpers
+
+# Long enough never to end by itself: the test releases it.
+_HOLD_MS = 120000
+
+
+def _access_lock(volume_id):
+    return 'lightos-access-%s' % volume_id
+
+
+def _start_attach_and_hold(sim, svc, volume_id):
+    """Start an attach on ``svc`` and hold it inside the driver's lock.
+
+    The first request on the LightOS volume's own path comes from inside
+    initialize_connection, under the lock; the simulator holds it.
+    """
+    found = helpers.volume_named(sim, 'volume-%s' % volume_id)
+    for node in range(len(sim.addresses)):
+        sim.set_fault(node, 'slow', count=1, delay_ms=_HOLD_MS,
+                      path='/volumes/%s' % found.uuid)
+    future = svc.submit('attach', volume_id=volume_id,
+                        connector=helpers.connector(1))
+
+    def probe():
+        left = sum(len(faults) for faults in sim.faults().values())
+        if left == len(sim.addresses):
+            raise exception.NotReady('%d faults untaken' % left)
+        return left
+    waiters.wait_for(probe, timeout=60, interval=0.05, max_interval=0.5,
+                     what='the attach to reach the LightOS volume')
+    return future
+
+
+def _finish(sim, future):
+    sim.clear_faults()
+    return future.result(cluster_mod.REPLY_TIMEOUT)
+
+
+def test_access_lock_is_held_in_etcd_across_services(services, sim, etcd):
+    a, b = services
+    volume_id = str(uuid.uuid4())
+    assert a.call('create_volume', id=volume_id, size=1) == 'available'
+    assert etcd.keys() == []
+    future = _start_attach_and_hold(sim, a, volume_id)
+    try:
+        keys = etcd.keys()
+        assert [k for k in keys if k.endswith(_access_lock(volume_id))], keys
+        # node-b cannot take the lock node-a's driver holds.
+        assert b.call('try_lock', name=_access_lock(volume_id)) is False
+    finally:
+        attached = _finish(sim, future)
+    assert b.call('try_lock', name=_access_lock(volume_id)) is True
+    b.call('release_lock', name=_access_lock(volume_id))
+    assert etcd.keys() == []
+    a.call('detach', volume_id=volume_id,
+           attachment_id=attached['attachment_id'])
+    checks.assert_consistent(sim, a.call('records'))
+
+
+def test_file_locks_do_not_exclude_another_host(cluster, sim, tmp_path):
+    """The check above fails when each service has its own file:// locks.
+
+    Two hosts with tooz's file driver (what a single-host deployment and
+    the other tests use) each lock in their own directory: node-b gets the
+    lock node-a's driver holds, which is why a cluster needs etcd.
+    """
+    a, b = cluster.start(
+        'node-a', 'node-b',
+        coordination=lambda name: 'file://%s' % (tmp_path / name / 'tooz'))
+    volume_id = str(uuid.uuid4())
+    assert a.call('create_volume', id=volume_id, size=1) == 'available'
+    future = _start_attach_and_hold(sim, a, volume_id)
+    try:
+        assert b.call('try_lock', name=_access_lock(volume_id)) is True
+        b.call('release_lock', name=_access_lock(volume_id))
+    finally:
+        _finish(sim, future)
