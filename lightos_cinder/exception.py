@@ -123,6 +123,17 @@ class LightOSConnectionError(LightOSError):
         self.path = path
         self.failures = list(failures)
         detail = '; '.join('%s: %s' % (ep, why) for ep, why in self.failures)
+        reached = [why for ep, why in self.failures if ep.startswith('http')]
+        if reached and all('TLS error' in why for why in reached):
+            # The nodes answered; only their certificate was refused, so
+            # addresses and port are right and the trust settings are not.
+            super().__init__(
+                'No LightOS API endpoint could be trusted for %s %s (%s). '
+                'Check driver_ssl_cert_path (the CA bundle that signed the '
+                'API certificates) and that lightos_api_hostnames or '
+                'lightos_api_address name the nodes as their certificates '
+                'do.' % (method, path, detail))
+            return
         super().__init__(
             'No LightOS API endpoint answered %s %s (%s). Check '
             'lightos_api_address, lightos_api_port and that the API service '

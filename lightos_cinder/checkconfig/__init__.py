@@ -14,8 +14,12 @@
 
 """``lightos-cinder check-config``: a backend as cinder-volume would see it."""
 
+import logging
+import warnings
+
 from cinder import exception as cinder_exception
 from oslo_config import cfg
+import urllib3
 
 from lightos_cinder.checkconfig import loader
 from lightos_cinder.checkconfig import remote
@@ -78,12 +82,19 @@ def check_setup(section, backend, report):
 
 
 def _remote_checks(conf, section, backend, tokens, extra_projects, report):
-    remote.check_endpoints(section, tokens, report)
-    remote.check_tokens(tokens, report)
+    if not remote.check_endpoints(section, tokens, report):
+        # Every later check would repeat that no endpoint answers.
+        remote.check_tokens(tokens, report)
+        return
     transport = transport_module.Transport.from_config(
         section, token_source=tokens,
         deadline=section.lightos_api_service_timeout)
     try:
+        before = report.failed
+        remote.check_tokens(tokens, report, transport)
+        if report.failed > before:
+            # A refused token makes every later request a 401.
+            return
         client = client_module.LightOSClient(transport)
         info = remote.check_cluster(client, report)
         max_replicas = (info.current_max_replicas if info is not None
@@ -139,8 +150,20 @@ def _run(report, config_files, config_dirs, backend, extra_projects):
 
 
 def _main(args):
-    return 1 if run_checks(args.config_file, args.backend, args.project,
-                           config_dirs=args.config_dir) else 0
+    # Each problem is a line of the report: urllib3's per-request warning
+    # about unverified TLS and the driver's log lines would repeat them.
+    library_log = logging.getLogger('lightos_cinder')
+    level = library_log.level
+    library_log.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter(
+                'ignore', urllib3.exceptions.InsecureRequestWarning)
+            return 1 if run_checks(args.config_file, args.backend,
+                                   args.project,
+                                   config_dirs=args.config_dir) else 0
+    finally:
+        library_log.setLevel(level)
 
 
 def register(subparsers):

@@ -36,36 +36,123 @@ def _verify(section):
     return False
 
 
+# Why no endpoint answered, when every one failed the same way, and the fix.
+_CAUSES = (
+    ('TLS error', 'its TLS certificate is not trusted',
+     'set driver_ssl_cert_path to the CA bundle that signed the API '
+     'certificates, and name the nodes as their subjectAltName does '
+     '(lightos_api_hostnames, or lightos_api_address for IP addresses)'),
+    ('connection refused', 'nothing accepts connections on port %(port)d',
+     'check lightos_api_port (the LightOS API listens on 443 unless '
+     'configured otherwise) and that the API service runs on the nodes'),
+    ('timeout', 'no answer on port %(port)d',
+     'check lightos_api_address and that no firewall drops traffic from '
+     'this host to port %(port)d'),
+)
+
+
+def _reason(exc):
+    """The first per-endpoint reason of a connection error, or its text."""
+    for endpoint, why in getattr(exc, 'failures', ()):
+        if endpoint.startswith('http'):
+            return why
+    return str(exc)
+
+
+def _cause(reason):
+    for marker, cause, fix in _CAUSES:
+        if marker in reason:
+            return marker, cause, fix
+    return None, reason, ('check lightos_api_address, lightos_api_port and '
+                          'that the API service runs on the nodes')
+
+
+def _probe(section, tokens, host, verify):
+    """Ask one endpoint for the API version, once, within a few seconds."""
+    connect = section.lightos_api_connect_timeout
+    single = transport_module.Transport(
+        [host], section.lightos_api_port, token_source=tokens,
+        verify=verify, connect_timeout=connect,
+        read_timeout=section.lightos_api_service_timeout,
+        deadline=min(section.lightos_api_service_timeout, 2 * connect + 1),
+        retry_interval=0)
+    started = time.monotonic()
+    try:
+        version = client_module.LightOSClient(single).get_version()
+        return single.endpoints[0], version, (
+            time.monotonic() - started) * 1000.0
+    finally:
+        single.close()
+
+
 def check_endpoints(section, tokens, report):
+    """One line per endpoint, or one for all when all fail alike.
+
+    :returns: how many endpoints answered.
+    """
     verify = _verify(section)
     tls = ('verified against %s' % (section.driver_ssl_cert_path or
                                     'the system CA store')
            if verify else 'NOT verified (set driver_ssl_cert_verify)')
     if not verify:
         report.add(WARN, 'tls', 'certificates are %s' % tls)
-    for host in transport_module.api_hosts(section):
-        single = transport_module.Transport(
-            [host], section.lightos_api_port, token_source=tokens,
-            verify=verify,
-            connect_timeout=section.lightos_api_connect_timeout,
-            read_timeout=section.lightos_api_service_timeout,
-            deadline=section.lightos_api_service_timeout, retry_interval=0)
-        started = time.monotonic()
+    hosts = transport_module.api_hosts(section)
+    failed = []
+    for host in hosts:
         try:
-            version = client_module.LightOSClient(single).get_version()
+            url, version, elapsed = _probe(section, tokens, host, verify)
+        except exception.LightOSConnectionError as exc:
+            failed.append((host, _reason(exc)))
         except exception.LightOSError as exc:
-            report.add(FAIL, 'endpoint', '%s: %s' % (single.endpoints[0],
-                                                     exc))
+            # It answered (a 401 is about the token, checked below).
+            report.add(PASS, 'endpoint', '%s port %d answers (HTTP %s), '
+                       'TLS %s' % (host, section.lightos_api_port,
+                                   getattr(exc, 'status', '?'),
+                                   tls if verify else 'not verified'))
         else:
             report.add(PASS, 'endpoint', '%s answers (API %s) in %.1f ms, '
-                       'TLS %s' % (single.endpoints[0], version or '?',
-                                   (time.monotonic() - started) * 1000.0,
+                       'TLS %s' % (url, version or '?', elapsed,
                                    tls if verify else 'not verified'))
-        finally:
-            single.close()
+    causes = {_cause(why)[0] for _host, why in failed}
+    if failed and len(failed) == len(hosts) and len(causes) == 1 and (
+            None not in causes):
+        # One misconfiguration (port, CA) breaks every endpoint alike:
+        # report it once, with its fix.
+        _marker, cause, fix = _cause(failed[0][1])
+        values = {'port': section.lightos_api_port}
+        report.add(FAIL, 'endpoint', 'no API endpoint answered (%s): %s (%s); '
+                   '%s' % (', '.join(hosts), cause % values,
+                           failed[0][1].split('; ')[0], fix % values))
+    else:
+        for host, why in failed:
+            _marker, _cause_text, fix = _cause(why)
+            report.add(FAIL, 'endpoint', '%s port %d: %s; %s' % (
+                host, section.lightos_api_port, why.split('; ')[0],
+                fix % {'port': section.lightos_api_port}))
+    return len(hosts) - len(failed)
 
 
-def check_tokens(tokens, report, now=None):
+def _accepted(transport, project):
+    """None if the cluster takes the token used for ``project``, else why."""
+    if project:
+        path = '%s/projects/%s/volumes' % (client_module.API, project)
+        params = {'limit': 1}
+    else:
+        path, params = client_module.API + '/clusterinfo', None
+    try:
+        client_module.validate_name(project or 'default', 'project name')
+        transport.request('GET', path, params=params, project=project)
+    except exception.Unauthorized as exc:
+        return str(exc)
+    except exception.LightOSError:
+        # Other answers (403, 404) are about the project, not the token;
+        # the project checks report them.
+        return None
+    return None
+
+
+def check_tokens(tokens, report, transport=None, now=None):
+    """Decode every token; with a transport, ask the cluster to accept it."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
     if tokens is None:
         report.add(WARN, 'token', 'no JWT configured; only a cluster with '
@@ -82,19 +169,30 @@ def check_tokens(tokens, report, now=None):
             continue
         roles = ', '.join(token.roles) or 'none'
         expires = token.expires_at
-        if expires is None:
-            report.add(PASS, 'token', '%s (%s): roles %s, no expiry' % (
-                whose, source.origin, roles))
-        elif expires <= now:
+        if expires is not None and expires <= now:
             report.add(FAIL, 'token', '%s (%s) expired at %s' % (
                 whose, source.origin, expires.isoformat()))
+            continue
+        refused = _accepted(transport, project) if transport else None
+        if refused:
+            report.add(FAIL, 'token', '%s (%s, roles %s) is refused by the '
+                       'cluster (%s): it is signed by a key the cluster does '
+                       'not know (another cluster\'s, or a removed '
+                       'credential) or was revoked; put a token issued by '
+                       'this cluster there (lbcli create jwt)' % (
+                           whose, source.origin, roles, refused))
+            continue
+        unchecked = '' if transport else '; not checked with the cluster'
+        if expires is None:
+            report.add(PASS, 'token', '%s (%s): roles %s, no expiry%s' % (
+                whose, source.origin, roles, unchecked))
         else:
             status = (WARN if expires - now < credentials.EXPIRY_WARNING
                       else PASS)
             report.add(status, 'token', '%s (%s): roles %s, expires %s '
-                       '(in %d days)' % (whose, source.origin, roles,
-                                         expires.isoformat(),
-                                         (expires - now).days))
+                       '(in %d days)%s' % (whose, source.origin, roles,
+                                           expires.isoformat(),
+                                           (expires - now).days, unchecked))
 
 
 def check_types(conf, section, backend, client, max_replicas, report):

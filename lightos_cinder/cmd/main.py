@@ -17,6 +17,7 @@
 import argparse
 import importlib
 import sys
+import warnings
 
 import lightos_cinder
 
@@ -30,6 +31,15 @@ _COMMAND_MODULES = (
 )
 
 
+def _quiet_imports():
+    """Keep import-time deprecation notices of libraries out of the output.
+
+    Cinder imports eventlet, which warns on import; the commands do not use
+    it, and operators read their output.
+    """
+    warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog='lightos-cinder',
@@ -37,6 +47,7 @@ def build_parser():
     parser.add_argument('--version', action='version',
                         version=lightos_cinder.__version__)
     subparsers = parser.add_subparsers(dest='command', metavar='COMMAND')
+    _quiet_imports()
     for module_name in _COMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers)
     return parser

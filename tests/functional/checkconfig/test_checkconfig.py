@@ -14,7 +14,10 @@
 
 """``lightos-cinder check-config`` against the simulator."""
 
+import os
 import shutil
+import subprocess
+import sys
 import uuid
 
 from cinder.db import migration
@@ -24,6 +27,7 @@ import sqlalchemy
 import trustme
 
 from lightos_cinder.cmd import main as cmd_main
+from lightos_cinder.simulator import auth
 
 
 def _conf(tmp_path, sim, extra='', database=None):
@@ -130,8 +134,8 @@ def test_failures_are_reported_and_exit_non_zero(sim, tmp_path, capsys):
                        'missing')
     assert status == 1
     assert out.count('[PASS] endpoint') == 2
-    assert '[FAIL] endpoint   https://%s:%d' % (sim.addresses[1],
-                                                sim.port) in out
+    assert '[FAIL] endpoint   %s port %d: connection refused' % (
+        sim.addresses[1], sim.port) in out
     assert 'no [database] connection in the file; volume types are not ' in (
         out)
     assert '[FAIL] project    missing does not exist' in out
@@ -216,3 +220,71 @@ def test_every_volume_type_is_checked_as_create_checks_it(
     assert ('[PASS] type       gold: project tenant-a, 2 replica(s), '
             'compression on, QoS policy %s' % slow) in out
     assert out.rstrip().endswith('FAILED: 6 check(s) failed')
+
+
+def _failures(out):
+    return [line for line in out.splitlines() if line.startswith('[FAIL]')]
+
+
+def test_one_wrong_port_is_one_failure(sim, tmp_path, capsys):
+    path = _conf(tmp_path, sim)
+    text = open(path).read().replace('lightos_api_port = %d' % sim.port,
+                                     'lightos_api_port = 1')
+    open(path, 'w').write(text)
+    status, out = _run(capsys, path)
+    assert status == 1
+    failures = _failures(out)
+    assert len(failures) == 1, out
+    assert 'nothing accepts connections on port 1 ' in failures[0]
+    assert 'check lightos_api_port' in failures[0]
+
+
+def test_untrusted_certificate_is_named_as_such(sim, tmp_path, capsys):
+    path = _conf(tmp_path, sim)
+    other_ca = tmp_path / 'other-ca.pem'
+    trustme.CA().cert_pem.write_to_path(str(other_ca))
+    text = open(path).read().replace(sim.ca_path, str(other_ca))
+    open(path, 'w').write(text)
+    status, out = _run(capsys, path)
+    failures = _failures(out)
+    assert status == 1 and len(failures) == 1, out
+    assert 'its TLS certificate is not trusted' in failures[0]
+    assert 'set driver_ssl_cert_path to the CA bundle' in failures[0]
+    assert 'check lightos_api_port' not in out
+
+
+def test_token_of_an_unknown_key_is_not_a_pass(sim, tmp_path, capsys):
+    rogue = auth.mint(auth.generate_key(), 'system:rogue',
+                      (auth.SYSTEM_ADMIN_ROLE,))
+    path = _conf(tmp_path, sim)
+    text = open(path).read().replace('lightos_jwt_file', '#') + (
+        'lightos_jwt = %s\n' % rogue)
+    open(path, 'w').write(text)
+    status, out = _run(capsys, path)
+    assert status == 1
+    assert '[PASS] token' not in out
+    failures = _failures(out)
+    assert len(failures) == 1, out
+    assert failures[0].startswith(
+        '[FAIL] token      default (lightos_jwt, roles system:cluster-admin) '
+        'is refused by the cluster (')
+    assert 'unknown key id system:rogue' in failures[0]
+    assert rogue not in out
+
+
+def test_command_output_has_no_library_warnings(sim, tmp_path):
+    path = _conf(tmp_path, sim)
+    text = open(path).read().replace('driver_ssl_cert_verify = True',
+                                     'driver_ssl_cert_verify = False')
+    open(path, 'w').write(text)
+    env = dict(os.environ)
+    env.pop('PYTHONWARNINGS', None)
+    done = subprocess.run(
+        [sys.executable, '-m', 'lightos_cinder.cmd.main', 'check-config',
+         '--config-file', path], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    both = done.stdout + done.stderr
+    assert 'Eventlet is deprecated' not in both
+    assert 'InsecureRequestWarning' not in both
+    assert both.count('NOT verified') == 1, both
+    assert done.stderr == ''
