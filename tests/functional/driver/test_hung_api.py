@@ -14,6 +14,7 @@
 
 """A hung API node, a cluster-wide blip and a persistent 503 (HTTPS)."""
 
+import threading
 import time
 import uuid
 
@@ -133,6 +134,24 @@ def test_detach_and_extend_ride_out_a_cluster_wide_reset_blip(
     drv.extend_volume(volume, 2)
     record = helpers.volume_named(sim, 'volume-%s' % volume.id)
     assert record.size == 2 * 1024 ** 3
+
+
+def test_attach_rides_out_every_node_refusing_for_a_second(
+        sim, drv, make_volume):
+    volume = make_volume()
+    volume.provider_id = drv.create_volume(volume)['provider_id']
+    host = helpers.connector(1)
+    for node in range(len(sim.addresses)):
+        sim.set_fault(node, 'down')
+    # The API services come back while the attach is retrying.
+    restart = threading.Timer(1.0, sim.clear_faults)
+    restart.start()
+    try:
+        drv.initialize_connection(volume, host)
+    finally:
+        restart.join()
+    record = helpers.volume_named(sim, 'volume-%s' % volume.id)
+    assert record.acl == (host['nqn'],)
 
 
 def test_detach_under_persistent_503_answers_within_its_bound(
