@@ -19,6 +19,8 @@ import pytest
 from tests.functional.activeactive import cluster as cluster_mod
 from tests.functional.activeactive import etcd as etcd_mod
 
+_OUTCOMES = []
+
 
 @pytest.fixture(scope='module')
 def etcd(tmp_path_factory):
@@ -46,3 +48,16 @@ def cluster(sim, etcd, tmp_path):
 def services(cluster):
     """Two services, node-a and node-b, of one cluster, started."""
     return cluster.start('node-a', 'node-b')
+
+
+@pytest.fixture
+def report():
+    """Record a line for the end of the run (shown even without -s)."""
+    return _OUTCOMES.append
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _OUTCOMES:
+        terminalreporter.section('active-active outcomes')
+        for line in _OUTCOMES:
+            terminalreporter.write_line(line)

@@ -18,7 +18,6 @@ import base64
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import urllib.error
@@ -91,8 +90,10 @@ class Etcd:
         return 'etcd3+http://127.0.0.1:%d' % self.port
 
     def start(self):
+        """Start etcd; after kill(), again on the same ports and data."""
         binary = ensure_installed()
-        self.port, self._peer_port = free_port(), free_port()
+        if self.port is None:
+            self.port, self._peer_port = free_port(), free_port()
         peer = 'http://127.0.0.1:%d' % self._peer_port
         os.makedirs(self.workdir, exist_ok=True)
         self._log = open(os.path.join(self.workdir, 'etcd.log'), 'ab')
@@ -125,16 +126,16 @@ class Etcd:
         waiters.wait_for(probe, timeout=timeout, what='etcd to be healthy',
                          interval=0.05, max_interval=0.5)
 
-    def pause(self):
-        """Stop the process (SIGSTOP): clients see an unresponsive etcd."""
-        self._process.send_signal(signal.SIGSTOP)
-
-    def resume(self):
-        self._process.send_signal(signal.SIGCONT)
+    def kill(self):
+        """SIGKILL etcd: clients find nothing listening until start()."""
+        self._process.kill()
+        self._process.wait()
+        self._process = None
+        self._log.close()
+        self._log = None
 
     def stop(self):
         if self._process is not None:
-            self._process.send_signal(signal.SIGCONT)
             self._process.terminate()
             try:
                 self._process.wait(timeout=20)

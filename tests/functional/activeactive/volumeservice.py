@@ -168,6 +168,15 @@ class VolumeService:
         db.volume_detached(ctxt.elevated(), volume_id, attachment_id)
         return self._volume(volume_id).status
 
+    def force_detach(self, volume_id, attachment_id, connector):
+        """os-force_detach with the host's connector in the request body."""
+        ctxt = self.ctx()
+        self.manager.terminate_connection(ctxt, volume_id, connector,
+                                          force=True)
+        self.manager.detach_volume(ctxt, volume_id, attachment_id,
+                                   volume=self._volume(volume_id))
+        return self._volume(volume_id).status
+
     def cleanup(self, host):
         """What the workers cleanup API asks of this service for ``host``."""
         dead = self._objects.Service.get_by_args(
