@@ -203,15 +203,30 @@ class Cluster(object):
                   'nqn': info.subsystem_nqn,
                   'max': info.current_max_replicas})
         replicas = self._conf.lightos_default_num_replicas
-        if info.current_max_replicas and (
-                replicas > info.current_max_replicas):
+        supported = info.supported_max_replicas
+        if supported and replicas > supported:
             raise _config_error(
                 'lightos_default_num_replicas', replicas,
-                'LightOS cluster %s takes at most %d replicas; lower the '
-                'option to %d or less' % (info.uuid,
-                                          info.current_max_replicas,
-                                          info.current_max_replicas))
+                'LightOS cluster %s supports at most %d replicas; lower the '
+                'option to %d or less' % (info.uuid, supported, supported))
         self.targets(refresh=True)
+        limit = self.max_replicas
+        if replicas > limit and not getattr(limit, 'nodes_away', False):
+            # Every node is Active: the cluster is too small, for good.
+            raise _config_error(
+                'lightos_default_num_replicas', replicas,
+                'LightOS cluster %s takes at most %d replicas with all its '
+                'nodes Active; lower the option to %d or less' % (
+                    info.uuid, limit, limit))
+        if replicas > limit:
+            # A node in maintenance lowers the limit for a while; the
+            # service starts and refuses only the creates that need more.
+            LOG.warning('LightOS cluster %(uuid)s can place at most %(max)d '
+                        'replicas now (%(cause)s); volumes that need '
+                        'lightos_default_num_replicas=%(want)d replicas are '
+                        'refused until it can place them again.',
+                        {'uuid': info.uuid, 'max': limit,
+                         'cause': limit.cause, 'want': replicas})
 
     @property
     def subsystem_nqn(self):
@@ -219,9 +234,58 @@ class Cluster(object):
 
     @property
     def max_replicas(self):
-        if self.info is None or not self.info.current_max_replicas:
+        """How many replicas the cluster can place now.
+
+        Below what the cluster supports (a node in maintenance), the limit
+        is read again on every use so that creates take the node back as
+        soon as it returns; the value is then a specs.ReplicaLimit that
+        names the cause.
+        """
+        info = self.info
+        if info is None or not info.current_max_replicas:
             return specs.MAX_REPLICAS
-        return self.info.current_max_replicas
+        if info.current_max_replicas >= (info.supported_max_replicas or
+                                         specs.MAX_REPLICAS):
+            return info.current_max_replicas
+        with self._translator.translated('read the cluster information'):
+            info = self._client.get_cluster_info()
+        self.info = info
+        limit = info.current_max_replicas or specs.MAX_REPLICAS
+        if limit >= (info.supported_max_replicas or specs.MAX_REPLICAS):
+            LOG.info('LightOS cluster %(uuid)s can place %(max)d replicas '
+                     'again.', {'uuid': info.uuid, 'max': limit})
+            return limit
+        return self._limit(info, limit)
+
+    def _limit(self, info, limit):
+        try:
+            with self._translator.translated('list the cluster nodes'):
+                nodes = self._client.list_nodes()
+        except cinder_exception.CinderException:
+            nodes = None
+        away = ['%s %s' % (n.name or n.uuid, n.state.value)
+                for n in nodes or () if n.state is not models.NodeState.ACTIVE]
+        if away:
+            return specs.ReplicaLimit(limit, 'nodes not Active: %s' % (
+                ', '.join(sorted(away))), nodes_away=True)
+        return specs.ReplicaLimit(
+            limit, 'the cluster reports currentMaxReplicas %d of %d' % (
+                limit, info.supported_max_replicas or specs.MAX_REPLICAS),
+            # Unknown when the token may not list nodes: assume maintenance
+            # rather than stop the service.
+            nodes_away=nodes is None)
+
+    def replica_stats(self):
+        """Volume stats keys: how many replicas the cluster can place now."""
+        try:
+            limit = self.max_replicas
+        except cinder_exception.CinderException as exc:
+            LOG.warning('Could not read the LightOS replica limit: %s', exc)
+            limit = self.info.current_max_replicas if self.info else None
+            if not limit:
+                return {}
+        return {'lightos_max_replicas': int(limit),
+                'lightos_replica_limit_cause': getattr(limit, 'cause', None)}
 
     # Attach targets
 

@@ -305,6 +305,7 @@ class LightOSVolumeDriver(driver.VolumeDriver):
             stats['location_info'] = self._retype.location_info
         if self._cluster is not None:
             stats.update(self._cluster.capacity())
+            stats.update(self._cluster.replica_stats())
         return stats
 
     def _init_vendor_properties(self):

@@ -47,6 +47,20 @@ PLACEMENT_SPECS = (COMPRESSION, CAPABILITIES_COMPRESSION, NUM_REPLICAS,
 _IS_PREFIX = re.compile(r'^\s*<is>\s*', re.IGNORECASE)
 
 
+class ReplicaLimit(int):
+    """A replica limit below what the cluster supports, and why.
+
+    ``nodes_away`` is True when nodes that are not Active (maintenance)
+    cause the limit, so it is expected to rise again.
+    """
+
+    def __new__(cls, value, cause, nodes_away=False):
+        limit = super().__new__(cls, value)
+        limit.cause = cause
+        limit.nodes_away = nodes_away
+        return limit
+
+
 @dataclasses.dataclass(frozen=True)
 class VolumeSpec:
     """How a volume is created on the cluster."""
@@ -118,8 +132,14 @@ def parse_replicas(value, default, max_replicas=MAX_REPLICAS):
     """
     upper = max(MIN_REPLICAS, min(MAX_REPLICAS, max_replicas or MAX_REPLICAS))
     allowed = ', '.join(str(n) for n in range(MIN_REPLICAS, upper + 1))
-    limit = ('' if upper == MAX_REPLICAS
-             else ' (this cluster takes at most %d)' % upper)
+    cause = getattr(max_replicas, 'cause', None)
+    if upper == MAX_REPLICAS:
+        limit = ''
+    elif cause:
+        limit = (' (this cluster can place at most %d now: %s)'
+                 % (upper, cause))
+    else:
+        limit = ' (this cluster takes at most %d)' % upper
     if value is None:
         if MIN_REPLICAS <= default <= upper:
             return default

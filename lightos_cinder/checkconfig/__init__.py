@@ -96,9 +96,12 @@ def _remote_checks(conf, section, backend, tokens, extra_projects, report):
             # A refused token makes every later request a 401.
             return
         client = client_module.LightOSClient(transport)
-        info = remote.check_cluster(client, report)
-        max_replicas = (info.current_max_replicas if info is not None
-                        else specs.MAX_REPLICAS)
+        info = remote.check_cluster(client, report, section)
+        # Types are checked against what the cluster supports: a node in
+        # maintenance refuses some creates for a while (reported above)
+        # but does not make a type wrong.
+        max_replicas = ((info.supported_max_replicas or specs.MAX_REPLICAS)
+                        if info is not None else specs.MAX_REPLICAS)
         wanted = remote.check_types(conf, section, backend, client,
                                     max_replicas, report)
         remote.check_projects(wanted, transport, tokens, extra_projects,

@@ -254,7 +254,21 @@ def check_projects(wanted, transport, tokens, extra, report):
                        '%s%s is accessible' % (project, types))
 
 
-def check_cluster(client, report):
+def _check_replica_limit(section, info, report):
+    wanted = section.lightos_default_num_replicas
+    limit = info.current_max_replicas
+    if not limit or wanted <= limit:
+        return
+    if wanted > (info.supported_max_replicas or specs.MAX_REPLICAS):
+        return  # the driver's start-up check fails on it (setup line)
+    report.add(WARN, 'replicas', 'the cluster can place at most %d '
+               'replicas now; the service starts, but creates that need '
+               'more (lightos_default_num_replicas=%d for types without '
+               'lightos:num_replicas) are refused until the nodes listed '
+               'above are Active again' % (limit, wanted))
+
+
+def check_cluster(client, report, section=None):
     """Check the cluster; return its clusterinfo (None when unreadable)."""
     try:
         info = client.get_cluster_info()
@@ -282,6 +296,8 @@ def check_cluster(client, report):
         report.add(WARN if inactive or not nodes else PASS, 'nodes',
                    '%d nodes%s' % (len(nodes), '; not Active: %s' % ', '.join(
                        inactive) if inactive else ', all Active'))
+    if section is not None:
+        _check_replica_limit(section, info, report)
     try:
         stats = client.get_cluster_stats()
     except exception.Forbidden:

@@ -288,3 +288,19 @@ def test_command_output_has_no_library_warnings(sim, tmp_path):
     assert 'InsecureRequestWarning' not in both
     assert both.count('NOT verified') == 1, both
     assert done.stderr == ''
+
+
+def test_a_node_in_maintenance_is_a_warning(sim, tmp_path, capsys,
+                                            types_db):
+    database = types_db([_typed('gold', **{'lightos:num_replicas': '3'})])
+    sim.set_node_state(2, 'Inactive')
+    try:
+        status, out = _run(capsys, _conf(tmp_path, sim, database=database))
+    finally:
+        sim.set_node_state(2, 'Active')
+    assert status == 0, out
+    assert '[WARN] nodes      3 nodes; not Active: ' in out
+    assert ('[WARN] replicas   the cluster can place at most 2 replicas '
+            'now; the service starts') in out
+    assert '[PASS] type       gold: project default, 3 replica(s)' in out
+    assert '[PASS] setup      the driver starts' in out
