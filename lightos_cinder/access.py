@@ -32,6 +32,12 @@ DRIVER_VOLUME_TYPE = 'lightos'
 # If-Match retry in Steps.update_volume covers everything else that changes
 # the volume.
 _LOCK = 'lightos-access-{volume.id}'
+# cinder-api holds this lock (the name is that of Cinder's volume API
+# attachment_update) from before the driver grants a host access until the
+# volume manager has stored the new attachment's connector. A detach that
+# takes it first never misses a same-host attachment just granted access.
+# It is taken before _LOCK, in the order attachment_update takes both.
+_ATTACHMENT_UPDATE_LOCK = 'attachment_update-{volume.id}-{host}'
 
 
 class AccessManager(object):
@@ -125,13 +131,24 @@ class AccessManager(object):
                          'subsysnqn': self._cluster.subsystem_nqn,
                          'discard': True}}
 
-    @coordination.synchronized(_LOCK)
     def terminate_connection(self, volume, connector, force=False):
         """Revoke a host's access; True when another attachment shares it.
 
         ``connector=None`` revokes every host's access (force detach).
         Raises when access could not be revoked.
         """
+        host = (connector or {}).get('host')
+        if host:
+            return self._terminate_after_updates(volume, connector, force,
+                                                 host)
+        return self._terminate_connection(volume, connector, force)
+
+    @coordination.synchronized(_ATTACHMENT_UPDATE_LOCK)
+    def _terminate_after_updates(self, volume, connector, force, host):
+        return self._terminate_connection(volume, connector, force)
+
+    @coordination.synchronized(_LOCK)
+    def _terminate_connection(self, volume, connector, force):
         location, found = self._adapter.lookup(volume)
         if found is None:
             LOG.info('LightOS volume %(name)s of Cinder volume %(id)s is not '

@@ -14,6 +14,7 @@
 
 """Same-host multi-attach through Cinder's own attachment flow."""
 
+import threading
 import uuid
 
 from cinder.api import microversions
@@ -21,8 +22,11 @@ from cinder.api.openstack import api_version_request
 from cinder.api.openstack import wsgi
 from cinder.api.v3 import attachments as attachments_api
 from cinder import context as cinder_context
+from cinder import coordination
+from cinder.db import api as db
 from cinder import objects
 from cinder.objects import fields
+from oslo_serialization import jsonutils
 import pytest
 
 from lightos_cinder import driver
@@ -176,3 +180,42 @@ def test_same_host_detaches_on_two_services_leave_no_access(
         objects.Volume.get_by_id(admin, volume.id).finish_detach(
             attachment.id)
     _assert_nothing_remembered(admin, volume)
+
+
+# A detach on the old code finishes well within this; with the fix it waits
+# for the attachment update in flight (it never returns before the release).
+DETACH_BOUND = 2
+
+
+def test_a_detach_waits_for_an_attachment_update_in_flight(
+        sim, cinder, nova, volume):
+    """cinder-api's attachment_update lock spans grant and connector write.
+
+    A same-host detach that took the volume lock right after the driver
+    granted access to a new attachment, but before the volume manager
+    stored that attachment's connector, found no other attachment and
+    revoked the access the new one was about to use.
+    """
+    host = helpers.connector(4)
+    first = _attach(cinder, nova, volume, host)
+    _complete(nova, first)
+    # Nova's attachment_create without a connector: 'reserved'.
+    second = cinder.volume_api.attachment_create(
+        nova, objects.Volume.get_by_id(nova, volume.id), str(uuid.uuid4()))
+    manager = cinder.volume_managers[BACKEND]
+    admin = cinder_context.get_admin_context()
+    detach = threading.Thread(target=_detach, args=(cinder, nova, first))
+
+    # What cinder-api's attachment_update holds around the manager's call;
+    # inside it the two steps of the manager's _connection_create.
+    with coordination.COORDINATOR.get_lock('attachment_update-%s-%s' % (
+            volume.id, host['host'])):
+        manager.driver.initialize_connection(
+            objects.Volume.get_by_id(admin, volume.id), host)
+        detach.start()
+        detach.join(DETACH_BOUND)
+        db.volume_attachment_update(admin, second.id, {
+            'attach_status': fields.VolumeAttachStatus.ATTACHING,
+            'connector': jsonutils.dumps(host)})
+    detach.join()
+    assert _acl(sim, volume) == (host['nqn'],)
