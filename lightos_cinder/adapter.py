@@ -378,6 +378,8 @@ class VolumeAdapter(object):
         location, found = self.lookup(volume)
         name = naming.volume_name(volume)
         self._remove_clone_leftover(volume, location.project, found)
+        if self.host_copy is not None:
+            self.host_copy.remove_leftover(volume, location.project)
         if found is None:
             LOG.info('Cinder volume %(id)s has no LightOS volume %(name)s in '
                      'project %(project)s; nothing to delete.',

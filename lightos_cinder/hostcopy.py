@@ -29,6 +29,7 @@ from oslo_utils import excutils
 from oslo_utils import units
 
 from lightos_cinder import naming
+from lightos_cinder import owners
 from lightos_cinder import specs
 
 CONF = cfg.CONF
@@ -101,6 +102,9 @@ class HostCopy(object):
     def from_snapshot(self, volume, snapshot, spec, source_project):
         """Make ``volume`` (in ``spec.project``) a copy of ``snapshot``."""
         temporary = self._temporary(volume, snapshot, source_project)
+        # An earlier attempt that died may have left it, perhaps still open
+        # to a host: start again from a fresh clone.
+        self._adapter.delete_volume(temporary)
         LOG.info('Cinder volume %(id)s is created from snapshot %(snap)s, '
                  'which is in LightOS project %(source)s, but its volume '
                  'type names project %(target)s; LightOS clones stay in '
@@ -132,6 +136,22 @@ class HostCopy(object):
                               'name': naming.volume_name(temporary),
                               'project': source_project})
         return result
+
+    def remove_leftover(self, volume, project):
+        """Remove the temporary source a copy into ``volume`` left behind.
+
+        A copy that cinder-volume did not live to finish leaves it in the
+        snapshot's project. Its name derives from the volume's id and its
+        project is the snapshot's volume's, which Cinder's row of the
+        volume (snapshot_id) leads to, so nothing else need be recorded.
+        """
+        snapshot = owners.source_snapshot(volume)
+        if snapshot is None:
+            return
+        source_project = naming.location_of(snapshot.volume).project
+        if source_project != project:
+            self._adapter.delete_volume(
+                self._temporary(volume, snapshot, source_project))
 
     # Steps
 

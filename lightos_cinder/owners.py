@@ -12,7 +12,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Which Cinder volumes and snapshots claim a LightOS record (Cinder's DB)."""
+"""Cinder's rows the driver reads: owners of records, sources of volumes."""
 
 import re
 
@@ -89,4 +89,18 @@ def snapshot_named(name):
         return None
     found = objects.SnapshotList.get_all(_context(),
                                          filters={'id': snapshot_id})
+    return found[0] if found else None
+
+
+def source_snapshot(volume):
+    """The Cinder snapshot ``volume`` was created from, or None.
+
+    Deleted rows count: the snapshot may be gone by the time the volume
+    is deleted, its row stays until an operator purges it.
+    """
+    if not volume.get('snapshot_id', None):
+        return None
+    found = objects.SnapshotList.get_all(
+        cinder_context.get_admin_context(read_deleted='yes'),
+        filters={'id': volume.snapshot_id})
     return found[0] if found else None

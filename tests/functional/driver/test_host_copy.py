@@ -25,6 +25,7 @@ import socket
 from cinder import exception as cinder_exception
 from os_brick import utils as brick_utils
 from oslo_config import cfg
+from oslo_utils import units
 import pytest
 
 from lightos_cinder import hostcopy
@@ -158,3 +159,26 @@ def test_same_project_clones_stay_on_the_cluster(sim, drv, source,
     drv.create_cloned_volume(clone, source)
     record = helpers.volume_named(sim, 'volume-%s' % clone.id, 'tenant-a')
     assert record is not None and record.source_snapshot_uuid
+
+
+def _leftover(drv, sim, target, snapshot):
+    """The temporary source a copy that died mid-way left: open to us."""
+    uuid = helpers.snapshots(sim, 'tenant-a')[0].uuid
+    drv._client.create_volume(
+        'tenant-a', 'volume-%s' % hostcopy.temporary_volume_id(target),
+        units.Gi, replica_count=2, compression=False, acl=[HOST_NQN],
+        source_snapshot_uuid=uuid)
+
+
+def test_a_retried_copy_replaces_what_a_dead_one_left(
+        sim, drv, source, make_type, make_volume, make_snapshot,
+        no_discovery_client):
+    snapshot = make_snapshot(source)
+    drv.create_snapshot(snapshot)
+    target = make_volume(make_type(B), size=1, snapshot_id=snapshot.id)
+    _leftover(drv, sim, target, snapshot)
+    with pytest.raises(cinder_exception.VolumeBackendAPIException) as info:
+        drv.create_volume_from_snapshot(target, snapshot)
+    # The copy failed for want of a discovery-client, not for the leftover.
+    assert 'through this host' in str(info.value)
+    _assert_only(sim, source, snapshots=1)

@@ -25,6 +25,7 @@ from oslo_utils import units
 import pytest
 
 from lightos_cinder import exception
+from lightos_cinder import hostcopy
 from lightos_cinder import models
 from lightos_cinder import waiters
 from tests.functional import cinderservices
@@ -59,16 +60,38 @@ def services(sim, cinder_services):
     return cinder_services
 
 
+@pytest.fixture(scope='module')
+def volume_types(cinder_services):
+    """The types of the tests, made before any service is busy.
+
+    sqlite fails a write at once ("database is locked") when it races a
+    transaction of cinder-volume's that reads then writes (the quota
+    commit after a delete); nothing else is written here between tests.
+    """
+    types = {}
+    for label, project in (('default', None), ('a', 'tenant-a'),
+                           ('b', 'tenant-b')):
+        extra_specs = {'volume_backend_name': BACKEND}
+        if project:
+            extra_specs['lightos:project_name'] = project
+        types[label] = cinder_services.create_type(
+            'own-%s-%s' % (label, uuid.uuid4().hex[:8]), extra_specs)
+    return types
+
+
 @pytest.fixture
-def vtype(services):
-    return services.create_type('own-%s' % uuid.uuid4().hex[:8],
-                                {'volume_backend_name': BACKEND})
+def vtype(volume_types):
+    return volume_types['default']
+
+
+def _records_of(sim, project):
+    """``{name: (UUID, state)}`` of a project's volumes and snapshots."""
+    return {r.name: (r.uuid, r.state) for r in helpers.volumes(
+        sim, project) + helpers.snapshots(sim, project)}
 
 
 def _records(sim):
-    """``{name: (UUID, state)}`` of the cluster's volumes and snapshots."""
-    return {r.name: (r.uuid, r.state)
-            for r in helpers.volumes(sim) + helpers.snapshots(sim)}
+    return _records_of(sim, 'default')
 
 
 def test_failed_image_cache_clone_keeps_its_source(sim, services, vtype):
@@ -267,3 +290,46 @@ def test_a_clone_whose_snapshot_stays_is_available_and_cleaned_later(
         'volume-%s' % clone.id][0]
     services.delete_volume(ctxt, clone.id)
     assert list(_records(sim)) == ['volume-%s' % source.id]
+
+
+def test_deleting_a_volume_whose_copy_died_removes_its_temporary_source(
+        sim, services, volume_types):
+    """cinder-volume died while copying a snapshot into another project.
+
+    What it left: Cinder's row of the new volume, in error as start-up
+    recovery leaves a volume that was creating, and on the cluster the
+    temporary clone of the snapshot, still open to the host. Deleting the
+    snapshot, then the volume, through Cinder must leave no trace.
+    """
+    for project in ('tenant-a', 'tenant-b'):
+        sim.create_project(project)
+    ctxt = services.context('tenant-1')
+    type_a, type_b = volume_types['a'], volume_types['b']
+    source = services.create_volume(ctxt, type_a)
+    snapshot = services.volume_api.create_snapshot(ctxt, source, 's', '')
+    cinderservices.wait_for_state(
+        lambda: objects.Snapshot.get_by_id(ctxt, snapshot.id).status,
+        'available', 'snapshot %s to be available' % snapshot.id)
+    before = _records_of(sim, 'tenant-a')
+    copy = objects.Volume(
+        context=ctxt, size=1, status='error', attach_status='detached',
+        host='%s#%s' % (services.backend_host(BACKEND), BACKEND),
+        volume_type_id=type_b.id, snapshot_id=snapshot.id,
+        project_id=ctxt.project_id, user_id=ctxt.user_id,
+        availability_zone='nova')
+    copy.create()
+    temporary = 'volume-%s' % hostcopy.temporary_volume_id(copy)
+    driver = services.volume_managers[BACKEND].driver
+    driver._client.create_volume(
+        'tenant-a', temporary, units.Gi, replica_count=3, compression=False,
+        acl=[helpers.connector(1)['nqn']],
+        source_snapshot_uuid=helpers.snapshots(sim, 'tenant-a')[0].uuid)
+    assert temporary in _records_of(sim, 'tenant-a')
+
+    services.volume_api.delete_snapshot(ctxt, snapshot)
+    services.wait_deleted(objects.Snapshot, ctxt, snapshot.id)
+    services.delete_volume(ctxt, copy.id)
+    assert _records_of(sim, 'tenant-a') == {
+        name: record for name, record in before.items()
+        if name == 'volume-%s' % source.id}
+    assert _records_of(sim, 'tenant-b') == {}
