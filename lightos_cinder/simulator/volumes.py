@@ -349,8 +349,12 @@ class VolumeOperations:
             return {}
 
     def force_volume_state(self, project_name, volume_uuid, state):
+        """Set a volume's (or a snapshot's) state, as the cluster would."""
         with self.lock:
-            vol = self._volume(project_name, volume_uuid)
+            project = self.project(project_name)
+            vol = project.snapshots.get(volume_uuid)
+            if vol is None:
+                vol = self._volume(project_name, volume_uuid)
             vol.state = state
             vol.etag = records.new_etag()
             vol.generation += 1  # cancels any pending transition

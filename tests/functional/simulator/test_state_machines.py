@@ -99,6 +99,20 @@ def test_forced_state_cancels_the_pending_transition(slow_sim, slow_api):
     settle(slow_api, vol['UUID'], 'Available')
 
 
+def test_forced_state_applies_to_snapshots(slow_sim, slow_api):
+    vol = slow_api.create_volume()
+    settle(slow_api, vol['UUID'], 'Available')
+    snap = slow_api.create_snapshot(vol['UUID'])
+    slow_sim.force_volume_state('default', snap['UUID'], 'Failed')
+    path = '%s/%s' % (SNAPSHOTS, snap['UUID'])
+    assert slow_api.get(path).json()['state'] == 'Failed'
+    # A Failed snapshot cannot be deleted until the cluster repairs it.
+    assert slow_api.delete(path).status_code == 400
+    slow_sim.force_volume_state('default', snap['UUID'], 'Available')
+    assert slow_api.delete(path).status_code == 200
+    settle(slow_api, snap['UUID'], None, kind='snapshots')
+
+
 def test_snapshot_lifecycle(slow_sim, slow_api):
     vol = slow_api.create_volume(compression='true')
     settle(slow_api, vol['UUID'], 'Available')
