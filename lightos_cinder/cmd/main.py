@@ -12,6 +12,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
+
 """The ``lightos-cinder`` command and its sub-commands."""
 
 import argparse
@@ -21,13 +22,20 @@ import warnings
 
 import lightos_cinder
 
-# Each module named here provides ``register(subparsers)``, which adds one
-# sub-command whose parser has ``func`` set to a callable taking the parsed
-# arguments and returning an exit status.
-_COMMAND_MODULES = (
-    'lightos_cinder.checkconfig',
-    'lightos_cinder.demo.cli',
-    'lightos_cinder.simulator.cli',
+# Sub-command name, the module that provides ``register(subparsers)`` (which
+# adds the sub-command with ``func`` set to a callable taking the parsed
+# arguments and returning an exit status) and a one-line summary. Only the
+# module of the sub-command that runs is imported: the demo must choose
+# oslo.service's threading backend before anything imports Cinder, and the
+# simulator must run where Cinder is not installed.
+_COMMANDS = (
+    ('check-config', 'lightos_cinder.checkconfig',
+     'check a LightOS backend of cinder.conf'),
+    ('demo', 'lightos_cinder.demo.cli',
+     'run the multi-tenancy story through Cinder against the embedded '
+     'simulator'),
+    ('simulator', 'lightos_cinder.simulator.cli',
+     'run a simulated LightOS cluster on loopback addresses'),
 )
 
 
@@ -40,7 +48,20 @@ def _quiet_imports():
     warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
 
 
-def build_parser():
+def _chosen(argv):
+    """The sub-command named in ``argv``, or None."""
+    for arg in argv:
+        if not arg.startswith('-'):
+            return arg
+    return None
+
+
+def build_parser(argv=None):
+    """The command's parser, with the sub-command of ``argv`` complete.
+
+    Without ``argv`` every sub-command module is imported and registered;
+    with it, only the one it names (the others get a summary only).
+    """
     parser = argparse.ArgumentParser(
         prog='lightos-cinder',
         description='Tools of the Cinder driver for Lightbits LightOS.')
@@ -48,13 +69,19 @@ def build_parser():
                         version=lightos_cinder.__version__)
     subparsers = parser.add_subparsers(dest='command', metavar='COMMAND')
     _quiet_imports()
-    for module_name in _COMMAND_MODULES:
-        importlib.import_module(module_name).register(subparsers)
+    chosen = _chosen(argv) if argv is not None else None
+    for name, module_name, summary in _COMMANDS:
+        if argv is None or chosen == name:
+            importlib.import_module(module_name).register(subparsers)
+        else:
+            subparsers.add_parser(name, help=summary)
     return parser
 
 
 def main(argv=None):
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, 'func', None):
         parser.print_help()

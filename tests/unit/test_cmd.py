@@ -1,0 +1,55 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+
+"""The lightos-cinder command imports only the sub-command that runs."""
+
+import subprocess
+import sys
+
+import pytest
+
+# Prints the top-level packages of the given names that running the command
+# with the remaining arguments imported.
+_PROBE = '''
+import sys
+from lightos_cinder.cmd import main
+try:
+    main.main(sys.argv[1:])
+except SystemExit:
+    pass
+print(sorted({name.split('.')[0] for name in sys.modules
+              if name.split('.')[0] in ('cinder', 'eventlet', 'os_brick')}))
+'''
+
+
+def _imported_by(*args):
+    result = subprocess.run([sys.executable, '-c', _PROBE] + list(args),
+                            capture_output=True, text=True, timeout=120,
+                            check=True)
+    return result.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize('args', [
+    ('simulator', '--help'),
+    ('--version',),
+    ('--help',),
+])
+def test_command_does_not_import_cinder(args):
+    assert _imported_by(*args) == '[]'
+
+
+def test_check_config_still_loads_cinder():
+    # The probe is able to see Cinder when a sub-command does import it.
+    assert 'cinder' in _imported_by('check-config', '--help')
