@@ -69,14 +69,34 @@ def config_problems(conf, token_source, now=None):
                     'only works with a cluster whose multi-tenancy is '
                     'disabled.')
         return problems
-    sources = (token_source.sources() if hasattr(token_source, 'sources')
-               else [(None, token_source)])
-    for project, source in sources:
+    for project, source in _token_sources(token_source):
         try:
             _check_token(project, source, now)
         except cinder_exception.InvalidConfigurationValue as exc:
             problems.append(exc)
+    for message in token_file_warnings(token_source):
+        LOG.warning('%s', message)
     return problems
+
+
+def _token_sources(token_source):
+    if token_source is None:
+        return []
+    return (token_source.sources() if hasattr(token_source, 'sources')
+            else [(None, token_source)])
+
+
+def token_file_warnings(token_source):
+    """One warning per token file more open than the documented 0640."""
+    found = []
+    for project, source in _token_sources(token_source):
+        if source.path:
+            option = ('lightos_project_jwt_files[%s]' % project if project
+                      else 'lightos_jwt_file')
+            message = credentials.exposure_warning(source.path, option)
+            if message:
+                found.append(message)
+    return found
 
 
 def validate_config(conf, token_source, now=None):
@@ -109,9 +129,6 @@ def _check_token(project, source, now=None):
             option, shown,
             'the JWT%s cannot be used (%s); put the token issued by the '
             'cluster (lbcli create jwt) there' % (whose, exc)) from None
-    if source.path:
-        credentials.warn_if_exposed(source.path, option + (
-            '[%s]' % project if project else ''))
     expires = token.expires_at
     now = now or datetime.datetime.now(datetime.timezone.utc)
     if expires is not None and expires <= now:

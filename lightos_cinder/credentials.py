@@ -214,22 +214,22 @@ def file_exposure(path, groups=None):
     return mode, problems
 
 
-def warn_if_exposed(path, option):
-    """Log a warning when a token file is more open than 0640."""
+def exposure_warning(path, option):
+    """What to tell about a token file more open than 0640, or None."""
     try:
         mode, problems = file_exposure(path)
     except OSError:
-        return
+        # A file that cannot be read fails the token checks instead.
+        return None
     if not problems:
-        return
-    LOG.warning('JWT file %(path)s (%(option)s) has mode %(mode)04o: '
-                '%(problems)s; others could read or replace the token '
-                'that acts on the cluster. Restrict it: chmod %(want)04o '
-                '%(path)s; chown root:%(group)s %(path)s.',
-                {'path': path, 'option': option, 'mode': mode,
-                 'want': DOCUMENTED_MODE,
-                 'problems': ', '.join(problems),
-                 'group': _group_name(os.getegid())})
+        return None
+    return ('JWT file %(path)s (%(option)s) has mode %(mode)04o: '
+            '%(problems)s; others could read or replace the token that acts '
+            'on the cluster. Restrict it: chmod %(want)04o %(path)s; chown '
+            'root:%(group)s %(path)s.' % {
+                'path': path, 'option': option, 'mode': mode,
+                'want': DOCUMENTED_MODE, 'problems': ', '.join(problems),
+                'group': _group_name(os.getegid())})
 
 
 class TokenSource(object):

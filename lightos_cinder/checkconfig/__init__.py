@@ -58,6 +58,8 @@ def check_driver_options(section, report):
     problems = cluster_module.config_problems(section, tokens)
     for problem in problems:
         report.add(FAIL, 'config', str(problem))
+    for message in cluster_module.token_file_warnings(tokens):
+        report.add(WARN, 'token', message)
     return tokens, not problems
 
 

@@ -304,3 +304,18 @@ def test_a_node_in_maintenance_is_a_warning(sim, tmp_path, capsys,
             'now; the service starts') in out
     assert '[PASS] type       gold: project default, 3 replica(s)' in out
     assert '[PASS] setup      the driver starts' in out
+
+
+def test_an_exposed_token_file_is_a_warning(sim, tmp_path, capsys):
+    token_file = tmp_path / 'exposed.jwt'
+    shutil.copyfile(sim.token_path, token_file)
+    os.chmod(token_file, 0o644)
+    path = _conf(tmp_path, sim)
+    text = open(path).read().replace(sim.token_path, str(token_file))
+    open(path, 'w').write(text)
+    status, out = _run(capsys, path)
+    assert status == 0, out
+    assert ('[WARN] token      JWT file %s (lightos_jwt_file) has mode 0644: '
+            'readable by every user' % token_file) in out
+    assert 'chmod 0640 %s' % token_file in out
+    assert sim.system_token not in out
