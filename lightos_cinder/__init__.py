@@ -16,4 +16,11 @@
 
 import pbr.version
 
+# The package's release version (from the git tag, by pbr).
 __version__ = pbr.version.VersionInfo('lightos-cinder').version_string()
+
+# The driver's version as Cinder sees it (driver_version in the volume
+# stats, the volume service list): it continues the version history of
+# Cinder's in-tree LightOS driver, whose last version was 2.x, and changes
+# only when the driver's behaviour towards Cinder changes.
+DRIVER_VERSION = '3.0.0'

@@ -24,6 +24,7 @@ from cinder.volume import driver
 from oslo_config import cfg
 from oslo_log import log as logging
 
+import lightos_cinder
 from lightos_cinder import access
 from lightos_cinder import adapter
 from lightos_cinder import attachments
@@ -79,7 +80,7 @@ class LightOSVolumeDriver(driver.VolumeDriver):
                   from cluster statistics, token rotation from a file.
     """
 
-    VERSION = '3.0.0'
+    VERSION = lightos_cinder.DRIVER_VERSION
     CI_WIKI_NAME = 'LightbitsLabs_CI'
     SUPPORTS_ACTIVE_ACTIVE = True
 

@@ -198,10 +198,36 @@ tenancy_opts = [
 lightos_opts = compatible_opts + driver_opts + tenancy_opts
 
 
+# Cinder's own options that a LightOS backend section sets. Cinder registers
+# them; these copies only document them in the sample configuration and the
+# option reference, with the values a LightOS backend uses.
+cinder_backend_opts = [
+    cfg.StrOpt('volume_driver',
+               default='lightos_cinder.driver.LightOSVolumeDriver',
+               help="Cinder's option naming the driver class of the backend. "
+                    'Cinder defaults to its LVM driver, so every LightOS '
+                    'backend section sets it to this value.'),
+    cfg.StrOpt('volume_backend_name',
+               help="Cinder's option: the name volume types select the "
+                    'backend by (their volume_backend_name extra spec).'),
+    cfg.BoolOpt('driver_ssl_cert_verify',
+                default=False,
+                help="Cinder's option: verify the TLS certificate of the "
+                     'LightOS API. Turn it on in production, with '
+                     'driver_ssl_cert_path for a private CA.'),
+    cfg.StrOpt('driver_ssl_cert_path',
+               help="Cinder's option: the CA bundle (PEM) that signed the "
+                    'LightOS API certificates; unset means the system CA '
+                    'store. Used when driver_ssl_cert_verify is true.'),
+]
+
+
 def list_opts():
     """Return the options for oslo-config-generator.
 
     The group is named after the placeholder backend section an operator
-    copies into cinder.conf (for example ``[lightos]``).
+    copies into cinder.conf (for example ``[lightos]``): Cinder's options
+    that the section needs first, then the driver's own.
     """
-    return [('backend', copy.deepcopy(list(itertools.chain(lightos_opts))))]
+    return [('backend', copy.deepcopy(list(itertools.chain(
+        cinder_backend_opts, lightos_opts))))]

@@ -14,10 +14,29 @@
 
 """Sphinx configuration of the lightos-cinder documentation."""
 
+from importlib import metadata
+
 extensions = [
     'openstackdocstheme',
     'oslo_config.sphinxext',
+    'oslo_config.sphinxconfiggen',
+    'reno.sphinxext',
 ]
+
+# The option reference and the sample configuration come from the
+# oslo.config.opts entry point of the installed package; without it
+# show-options renders an empty section, so fail the build instead.
+if 'lightos_cinder' not in {
+        entry.name for entry in metadata.entry_points(
+            group='oslo.config.opts')}:
+    raise RuntimeError(
+        'The lightos_cinder oslo.config.opts entry point is not installed: '
+        'install the package (pip install -e . or tox -e docs) before '
+        'building the docs, or the option reference would be empty.')
+
+config_generator_config_file = (
+    '../../etc/oslo-config-generator/lightos-cinder.conf')
+sample_config_basename = '_static/lightos-cinder'
 
 openstackdocs_repo_name = 'x/lightos-cinder'
 openstackdocs_bug_project = 'lightos-cinder'
@@ -31,4 +50,4 @@ master_doc = 'index'
 exclude_patterns = []
 pygments_style = 'native'
 html_theme = 'openstackdocs'
-html_static_path = []
+html_static_path = ['_static']

@@ -31,6 +31,8 @@ import lightos_cinder
 _COMMANDS = (
     ('check-config', 'lightos_cinder.checkconfig',
      'check a LightOS backend of cinder.conf'),
+    ('sample-config', 'lightos_cinder.cmd.sampleconfig',
+     'print a commented sample backend section'),
     ('demo', 'lightos_cinder.demo.cli',
      'run the multi-tenancy story through Cinder against the embedded '
      'simulator'),
@@ -66,7 +68,9 @@ def build_parser(argv=None):
         prog='lightos-cinder',
         description='Tools of the Cinder driver for Lightbits LightOS.')
     parser.add_argument('--version', action='version',
-                        version=lightos_cinder.__version__)
+                        version='lightos-cinder %s (driver %s)' % (
+                            lightos_cinder.__version__,
+                            lightos_cinder.DRIVER_VERSION))
     subparsers = parser.add_subparsers(dest='command', metavar='COMMAND')
     _quiet_imports()
     chosen = _chosen(argv) if argv is not None else None

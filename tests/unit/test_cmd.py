@@ -13,12 +13,16 @@
 #    under the License.
 
 
-"""The lightos-cinder command imports only the sub-command that runs."""
+"""The lightos-cinder command: lazy sub-commands, version, sample config."""
 
 import subprocess
 import sys
 
 import pytest
+
+import lightos_cinder
+from lightos_cinder.cmd import main as cmd_main
+from lightos_cinder import driver
 
 # Prints the top-level packages of the given names that running the command
 # with the remaining arguments imported.
@@ -44,6 +48,7 @@ def _imported_by(*args):
 @pytest.mark.parametrize('args', [
     ('simulator', '--help'),
     ('--version',),
+    ('sample-config', '--help'),
     ('--help',),
 ])
 def test_command_does_not_import_cinder(args):
@@ -53,3 +58,28 @@ def test_command_does_not_import_cinder(args):
 def test_check_config_still_loads_cinder():
     # The probe is able to see Cinder when a sub-command does import it.
     assert 'cinder' in _imported_by('check-config', '--help')
+
+
+def test_version_names_the_package_and_the_driver(capsys):
+    with pytest.raises(SystemExit):
+        cmd_main.main(['--version'])
+    out = capsys.readouterr().out.strip()
+    assert out == 'lightos-cinder %s (driver %s)' % (
+        lightos_cinder.__version__, driver.LightOSVolumeDriver.VERSION)
+
+
+def test_sample_config_is_the_commented_backend_section(tmp_path):
+    path = tmp_path / 'lightos.conf.sample'
+    assert cmd_main.main(['sample-config', '--output-file', str(path)]) == 0
+    text = path.read_text()
+    assert text.startswith('# Sample backend section of cinder.conf')
+    assert '[backend]' in text
+    for line in ('#volume_driver = lightos_cinder.driver.LightOSVolumeDriver',
+                 '#volume_backend_name = <None>',
+                 '#driver_ssl_cert_verify = false',
+                 '#driver_ssl_cert_path = <None>',
+                 '#lightos_default_num_replicas = 3',
+                 '#lightos_project_jwt_files ='):
+        assert line in text, line
+    # The secret options show no default value worth leaking.
+    assert '#lightos_jwt = <None>' in text

@@ -62,8 +62,11 @@ def test_every_option_has_help_and_the_jwt_is_secret():
 def test_list_opts_covers_every_option_as_copies():
     (group, opts), = options.list_opts()
     assert group == 'backend'
-    assert [o.name for o in opts] == [o.name for o in options.lightos_opts]
-    assert all(a is not b for a, b in zip(opts, options.lightos_opts))
+    assert [o.name for o in opts] == [
+        'volume_driver', 'volume_backend_name', 'driver_ssl_cert_verify',
+        'driver_ssl_cert_path'] + [o.name for o in options.lightos_opts]
+    assert opts[0].default == 'lightos_cinder.driver.LightOSVolumeDriver'
+    assert all(a is not b for a, b in zip(opts[4:], options.lightos_opts))
 
 
 def test_options_parse_from_a_backend_section(tmp_path):
