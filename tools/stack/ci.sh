@@ -42,9 +42,32 @@ interrupted() {
     exit "$1"
 }
 
+# STACK_CLUSTER=1: what each cinder-volume of the cluster did, and the
+# driver's and Cinder's locks taken in etcd (its history since revision 1).
+# shellcheck disable=SC2317  # called by teardown
+cluster_report() {
+    local log_file locks
+    for log_file in "$LOG_DIR"/cinder-volume.log "$LOG_DIR"/cinder-volume-2.log; do
+        [[ -f $log_file ]] || continue
+        printf '%s: %d volumes created, %d attachments made, %d deleted\n' "${log_file##*/}" \
+            "$(grep -c 'Created volume successfully' "$log_file")" \
+            "$(grep -c 'attachment_update completed successfully' "$log_file")" \
+            "$(grep -c 'Deleted volume successfully' "$log_file")"
+    done
+    pidfile_pid etcd >/dev/null || return 0
+    locks=$(timeout 10 etcdctl --endpoints="http://$STACK_HOST:$STACK_ETCD_PORT" \
+        watch --rev=1 --prefix /tooz/locks 2>/dev/null | awk '$0 == "PUT" { getline; print }' || true)
+    printf 'etcd: %d lock acquisitions, %d of them lightos-access-*, %d distinct locks\n' \
+        "$(grep -c . <<<"$locks")" "$(grep -c 'lightos-access-' <<<"$locks")" \
+        "$(sort -u <<<"$locks" | grep -c .)"
+}
+
 # shellcheck disable=SC2317  # called by the EXIT trap
 teardown() {
     local status=$? passed=0 failed=0 skipped=0 p f s
+    if ((STACK_CLUSTER)); then
+        cluster_report || true
+    fi
     bash "$STACK_TOOLS/unstack.sh" || log "teardown failed; see $RUN_DIR"
     log "tempest job finished after ${SECONDS}s (exit status $status)"
     for counts in "$LOG_DIR"/tempest-{core,gated,plugin}.counts; do

@@ -23,6 +23,10 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 APT_PACKAGES=(mariadb-server rabbitmq-server memcached curl)
+if ((STACK_CLUSTER)); then
+    # the cluster's coordination backend
+    APT_PACKAGES+=(etcd-server)
+fi
 if ((STACK_GLANCE)); then
     # qemu-img: Cinder inspects every image it copies to a volume with it
     APT_PACKAGES+=(qemu-utils)

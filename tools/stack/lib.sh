@@ -32,6 +32,8 @@ WSGI_DIR=$STACK_TOOLS/wsgi
 SECRETS_FILE=$ETC_DIR/secrets.env
 OPENRC=$STACK_DIR/admin-openrc
 CINDER_CONF=$ETC_DIR/cinder/cinder.conf
+# the second cinder-volume's host and log (STACK_CLUSTER=1)
+CINDER_CONF_2=$ETC_DIR/cinder/cinder-volume-2.conf
 KEYSTONE_CONF=$ETC_DIR/keystone/keystone.conf
 MYSQL_CNF=$ETC_DIR/mysql/my.cnf
 TEMPEST_DIR=$STACK_DIR/tempest
@@ -56,6 +58,12 @@ STACK_HOST=127.0.0.1
 # 1 (the default): run glance-api with the file store, and tempest's image
 # tests; 0: no image service, the image tests are excluded.
 : "${STACK_GLANCE:=1}"
+# 1: active-active, two cinder-volume services (hosts stack and stack-2) in
+# one cluster, coordinated through an etcd the stack starts; 0 (the
+# default): one cinder-volume, tooz's file:// locks.
+: "${STACK_CLUSTER:=0}"
+: "${STACK_ETCD_PORT:=12379}"
+: "${STACK_ETCD_PEER_PORT:=12380}"
 # Milliseconds a simulated volume or snapshot stays Creating/Updating/Deleting,
 # so the driver's waits are exercised.
 : "${STACK_SIM_DELAY_MS:=100}"

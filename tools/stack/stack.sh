@@ -31,6 +31,7 @@ set -euo pipefail
 [[ -x $STACK_VENV/bin/cinder-volume ]] || die "no venv at $STACK_VENV: run tools/stack/install.sh"
 ((EUID == 0)) || die "run as root (MariaDB and RabbitMQ are started as root)"
 [[ $STACK_GLANCE == [01] ]] || die "STACK_GLANCE must be 0 or 1, not '$STACK_GLANCE'"
+[[ $STACK_CLUSTER == [01] ]] || die "STACK_CLUSTER must be 0 or 1, not '$STACK_CLUSTER'"
 
 for name in "$RUN_DIR"/*.pid; do
     [[ -e $name ]] || continue
@@ -43,6 +44,9 @@ IFS=, read -r -a sim_ips <<<"$STACK_SIM_IPS"
 glance_hostport=()
 if ((STACK_GLANCE)); then
     glance_hostport=("$STACK_HOST:$STACK_GLANCE_PORT")
+fi
+if ((STACK_CLUSTER)); then
+    glance_hostport+=("$STACK_HOST:$STACK_ETCD_PORT" "$STACK_HOST:$STACK_ETCD_PEER_PORT")
 fi
 for hostport in "$STACK_HOST:$STACK_MYSQL_PORT" "$STACK_HOST:$STACK_RABBIT_PORT" \
     "$STACK_HOST:$STACK_RABBIT_DIST_PORT" "$STACK_HOST:$STACK_MEMCACHED_PORT" \
@@ -139,6 +143,23 @@ rabbitmqctl_ -q set_permissions cinder '.*' '.*' '.*' >/dev/null
 # queries (about 0.5 s per request on a 2-core machine).
 log "memcached"
 start_daemon memcached memcached -u root -l "$STACK_HOST" -p "$STACK_MEMCACHED_PORT" -U 0 -m 64
+
+# ---- etcd (STACK_CLUSTER=1) -------------------------------------------------
+# The cluster's coordination backend: every lock Cinder and the driver take
+# (tooz's etcd3gw driver) is then held in etcd, seen by both services.
+if ((STACK_CLUSTER)); then
+    log "etcd"
+    etcd_url=http://$STACK_HOST:$STACK_ETCD_PORT
+    etcd_peer=http://$STACK_HOST:$STACK_ETCD_PEER_PORT
+    start_daemon etcd etcd --name stack --data-dir "$DATA_DIR/etcd" \
+        --listen-client-urls "$etcd_url" --advertise-client-urls "$etcd_url" \
+        --listen-peer-urls "$etcd_peer" --initial-advertise-peer-urls "$etcd_peer" \
+        --initial-cluster "stack=$etcd_peer"
+    wait_ready etcd 60 curl -sf "$etcd_url/health"
+    coordination_url=etcd3+$etcd_url
+else
+    coordination_url=file://$DATA_DIR/cinder/coordination
+fi
 
 # ---- LightOS simulator ------------------------------------------------------
 # shellcheck source-path=SCRIPTDIR source=simulator.sh
@@ -251,6 +272,9 @@ api_paste_config = $cinder_etc/api-paste.ini
 rootwrap_config = $cinder_etc/rootwrap.conf
 resource_query_filters_file = $cinder_etc/resource_filters.json
 enabled_backends = lightos-1,lightos-2
+$(if ((STACK_CLUSTER)); then
+    printf '# active-active: cinder-volume of hosts stack and stack-2\ncluster = stack-cluster\n'
+fi)
 default_volume_type = __DEFAULT__
 backup_driver = cinder.backup.drivers.posix.PosixBackupDriver
 backup_posix_path = $DATA_DIR/cinder/backup
@@ -268,7 +292,7 @@ connection = $DB_URL_BASE/cinder?charset=utf8mb4
 lock_path = $DATA_DIR/cinder/locks
 
 [coordination]
-backend_url = file://$DATA_DIR/cinder/coordination
+backend_url = $coordination_url
 
 $(keystone_authtoken_section cinder "$CINDER_PASSWORD")
 
@@ -329,6 +353,18 @@ if driver_failed; then
     die "a backend driver failed to initialise; see $LOG_DIR/cinder-volume.log"
 fi
 [[ $(pool_count) == 2 ]] || die "backend pools not reported; see $LOG_DIR/cinder-volume.log"
+if ((STACK_CLUSTER)); then
+    # The second service of the cluster, started once the first created
+    # the cluster's rows (two services creating them at once can clash).
+    printf '[DEFAULT]\nhost = stack-2\nlog_file = cinder-volume-2.log\n' >"$CINDER_CONF_2"
+    start_daemon cinder-volume-2 "${HOST_IDENTITY[@]}" cinder-volume \
+        --config-file "$CINDER_CONF" --config-file "$CINDER_CONF_2"
+    volume_services_up() {
+        [[ $(openstack volume service list --service cinder-volume -f value -c State |
+            grep -cx up) == 4 ]]
+    }
+    wait_ready cinder-volume-2 120 volume_services_up
+fi
 backup_up() {
     openstack volume service list --service cinder-backup -f value -c State |
         grep -qx up

@@ -27,6 +27,7 @@ set -euo pipefail
 # Consumers first, so nothing logs errors about a vanished dependency.
 stop_daemon cinder-api
 stop_daemon cinder-backup 60
+stop_daemon cinder-volume-2 60
 stop_daemon cinder-volume 60
 stop_daemon cinder-scheduler
 # (no PID file when the stack ran without it)
@@ -42,6 +43,7 @@ stop_daemon rabbitmq 60
 stop_daemon epmd
 stop_daemon memcached
 stop_daemon mariadb 60
+stop_daemon etcd
 
 # Devices of the data plane still there: loop devices over the simulator's
 # data files (losetup names the backing file) and by-id links (with the
