@@ -36,6 +36,7 @@ pytest.
 import os
 
 from cinder import context as cinder_context
+from cinder.db import api as db_api
 from cinder.db import migration
 from cinder import exception as cinder_exception
 from cinder import objects
@@ -43,6 +44,7 @@ from cinder import rpc
 from cinder import service
 from cinder.volume import volume_types
 from oslo_config import cfg
+from sqlalchemy import event
 
 from lightos_cinder.demo import cinderconf
 from lightos_cinder.demo import harness
@@ -134,6 +136,7 @@ class CinderServices:
         CONF(['--config-file', self._write_conf()], project='cinder',
              default_config_files=[])
         migration.db_sync()
+        _serialize_transactions()
         if not rpc.initialized():
             rpc.init(CONF)
         try:
@@ -286,6 +289,29 @@ def use_database(path):
     CONF.set_override('connection', 'sqlite:///%s' % _process_database(path),
                       group='database')
     migration.db_sync()
+    _serialize_transactions()
+
+
+def _serialize_transactions():
+    """Make each transaction take sqlite's write lock when it begins.
+
+    oslo.db begins sqlite transactions with a plain BEGIN, which takes the
+    write lock only at the first write: two transactions that read, then
+    write (cinder-volume's quota commit after a delete and a test's insert)
+    deadlock, and sqlite fails one at once with "database is locked". With
+    BEGIN IMMEDIATE the second waits for the first instead.
+    """
+    if _DATABASE.get('serialized'):
+        return
+    _DATABASE['serialized'] = True
+
+    @event.listens_for(db_api.get_engine(), 'before_cursor_execute',
+                       retval=True)
+    def _begin_immediate(conn, cursor, statement, parameters, context,
+                         executemany):
+        if statement == 'BEGIN':
+            statement = 'BEGIN IMMEDIATE'
+        return statement, parameters
 
 
 def _process_database(path):
