@@ -114,24 +114,28 @@ def _remote_checks(conf, section, backend, tokens, extra_projects, report):
 
 
 def run_checks(config_files, backend=None, extra_projects=(), out=print,
-               config_dirs=()):
+               config_dirs=(), cinder_db=None):
     """Run every check; return the number of failures."""
     report = report_module.Report(out)
     try:
-        _run(report, config_files, config_dirs, backend, extra_projects)
+        _run(report, config_files, config_dirs, backend, extra_projects,
+             cinder_db)
     finally:
         verdict = 'FAILED' if report.failed else 'OK'
         out('%s: %d check(s) failed' % (verdict, report.failed))
     return report.failed
 
 
-def _run(report, config_files, config_dirs, backend, extra_projects):
+def _run(report, config_files, config_dirs, backend, extra_projects,
+         cinder_db=None):
     try:
         conf = loader.load(config_files, config_dirs)
     except cfg.Error as exc:
         report.add(FAIL, 'config', '%s; cinder-volume cannot read its '
                    'configuration either' % exc)
         return
+    if cinder_db:
+        conf.set_override('connection', cinder_db, group='database')
     backend = backend or _pick_backend(conf)
     if backend is None:
         report.add(FAIL, 'config', 'no single enabled backend has volume_'
@@ -166,7 +170,8 @@ def _main(args):
                 'ignore', urllib3.exceptions.InsecureRequestWarning)
             return 1 if run_checks(args.config_file, args.backend,
                                    args.project,
-                                   config_dirs=args.config_dir) else 0
+                                   config_dirs=args.config_dir,
+                                   cinder_db=args.cinder_db) else 0
     finally:
         library_log.setLevel(level)
 
@@ -195,6 +200,11 @@ def register(subparsers):
                         help='name of the backend section, e.g. lightos '
                              '(default: the one enabled backend with the '
                              'LightOS driver)')
+    parser.add_argument('--cinder-db', metavar='URL',
+                        help="Cinder's database (an SQLAlchemy URL, as "
+                             '[database] connection) to read the volume '
+                             'types from (default: [database] connection '
+                             'of the configuration)')
     parser.add_argument('--project', action='append', default=[],
                         help='also check access to this LightOS project '
                              '(repeatable)')

@@ -200,8 +200,8 @@ def check_types(conf, section, backend, client, max_replicas, report):
     connection = conf.database.connection
     if not connection:
         report.add(WARN, 'types', 'no [database] connection in the file; '
-                   'volume types are not checked (pass --config-file with '
-                   'the [database] section of cinder-api)')
+                   'volume types are not checked (give --cinder-db, or a '
+                   '--config-file with the [database] section)')
         return {}
     name = section.volume_backend_name or backend
     try:

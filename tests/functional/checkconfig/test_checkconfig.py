@@ -319,3 +319,12 @@ def test_an_exposed_token_file_is_a_warning(sim, tmp_path, capsys):
             'readable by every user' % token_file) in out
     assert 'chmod 0640 %s' % token_file in out
     assert sim.system_token not in out
+
+
+def test_cinder_db_names_the_database(sim, tmp_path, capsys, types_db):
+    database = types_db([_typed('five', **{'lightos:num_replicas': '5'})])
+    status, out = _run(capsys, _conf(tmp_path, sim), '--cinder-db',
+                       'sqlite:///%s' % database)
+    assert status == 1
+    assert "[FAIL] type       five: Invalid volume type: extra spec " in out
+    assert 'no [database] connection' not in out
