@@ -58,7 +58,10 @@ compatible_opts = [
     cfg.IntOpt('lightos_api_service_timeout',
                default=30,
                help='Seconds one API endpoint has to answer a request (the '
-                    'read timeout of one attempt). Connecting is bounded '
+                    'read timeout of one attempt) when it is the last one '
+                    'left to try; while others are left, requests safe to '
+                    'send twice wait only the hedge delay (see '
+                    'lightos_api_hedge_min_delay). Connecting is bounded '
                     'separately by lightos_api_connect_timeout.'),
     cfg.BoolOpt('lightos_use_ipacl',
                 default=True,
