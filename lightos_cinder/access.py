@@ -17,6 +17,7 @@
 from cinder import coordination
 from cinder import exception as cinder_exception
 from oslo_log import log as logging
+from oslo_utils import excutils
 
 from lightos_cinder import acl
 from lightos_cinder import attachments as attachments_module
@@ -70,14 +71,16 @@ class AccessManager(object):
             raise cinder_exception.InvalidConnectorException(
                 missing='; '.join(missing))
 
-    def _update(self, volume, location, found, change, action):
+    def _update(self, volume, location, found, change, action, known=True):
+        """Apply ``change``, starting from ``found`` when ``known``."""
         with self._translated(action, volume_id=volume.id,
                               project=location.project, uuid=found.uuid,
                               name=found.name):
             return self._adapter.steps.update_volume(
                 location.project, found.uuid, change,
                 '%s on %s' % (action, steps_module.describe(
-                    location.project, found.uuid, found.name)), known=found)
+                    location.project, found.uuid, found.name)),
+                known=found if known else None)
 
     @coordination.synchronized(_LOCK)
     def initialize_connection(self, volume, connector):
@@ -109,8 +112,12 @@ class AccessManager(object):
                 return None
             return {'acl': new_acl, 'ip_acl': new_ip_acl}
 
-        updated = self._update(volume, location, found, change,
-                               'grant host %s access' % nqn)
+        try:
+            updated = self._update(volume, location, found, change,
+                                   'grant host %s access' % nqn)
+        except cinder_exception.CinderException:
+            with excutils.save_and_reraise_exception():
+                self._withdraw_grant(volume, connector, location, found)
         ip_change = outcome.get('ip')
         if ip_change is not None and (ip_change.dropped or ip_change.invalid):
             LOG.warning('IP-ACL of LightOS volume %(uuid)s (project '
@@ -130,6 +137,29 @@ class AccessManager(object):
                          'uuid': updated.uuid,
                          'subsysnqn': self._cluster.subsystem_nqn,
                          'discard': True}}
+
+    def _withdraw_grant(self, volume, connector, location, found):
+        """Undo a grant that may have reached the cluster before a failure.
+
+        Cinder stores no connector for an attachment whose update failed,
+        and deleting such an attachment never calls the driver: access
+        granted here (the PUT applied, its confirming read failed) would
+        stay for good.
+        """
+        try:
+            # The grant may have changed the volume since ``found``.
+            self._revoke_host(volume, connector, location, found, own=False,
+                              known=False)
+        except cinder_exception.CinderException as exc:
+            LOG.error('Host %(nqn)s may keep access to LightOS volume '
+                      '%(uuid)s (project %(project)s) of Cinder volume '
+                      '%(id)s after its attach failed: withdrawing the grant '
+                      'failed too (%(error)s). Force-detach the Cinder '
+                      'volume or remove the host NQN from the volume ACL on '
+                      'the cluster.', {'nqn': connector['nqn'],
+                                       'uuid': found.uuid,
+                                       'project': location.project,
+                                       'id': volume.id, 'error': exc})
 
     def terminate_connection(self, volume, connector, force=False):
         """Revoke a host's access; True when another attachment shares it.
@@ -165,12 +195,24 @@ class AccessManager(object):
             raise cinder_exception.InvalidConnectorException(
                 missing='nqn (cannot tell which host to revoke; use a '
                         'force detach to revoke every host)')
+        return self._revoke_host(volume, connector, location, found)
+
+    def _revoke_host(self, volume, connector, location, found, own=None,
+                     known=True):
+        """Revoke one host unless other attachments on it still use it.
+
+        ``own`` says whether the caller detaches one of the volume's
+        attachments (found from the connector when not given); ``known``
+        whether ``found`` is the volume as it is now, or must be re-read.
+        """
+        use_ipacl = self._conf.lightos_use_ipacl
+        nqn = connector['nqn']
         live = [a for a in self._read_attachments(volume)
                 if attachments_module.holds_access(a)]
         here = [a for a in live if attachments_module.same_host(a, connector)]
-        users = self._ledger.users_after(
-            volume.id, nqn, here,
-            own=any(attachments_module.is_own(a, connector) for a in here))
+        if own is None:
+            own = any(attachments_module.is_own(a, connector) for a in here)
+        users = self._ledger.users_after(volume.id, nqn, here, own=own)
         if users:
             LOG.info('Keeping host %(nqn)s access to Cinder volume %(id)s: '
                      '%(users)d other attachment(s) on that host still use '
@@ -193,7 +235,7 @@ class AccessManager(object):
             return {'acl': new_acl, 'ip_acl': new_ip_acl}
 
         updated = self._update(volume, location, found, change,
-                               'revoke host %s access' % nqn)
+                               'revoke host %s access' % nqn, known=known)
         if acl.allows_host(updated.acl, nqn):
             raise cinder_exception.VolumeBackendAPIException(
                 message='Host %s keeps access to Cinder volume %s (LightOS '

@@ -24,7 +24,7 @@ class Fault:
     """One injected fault; ``count`` and ``path`` limit what it hits."""
 
     def __init__(self, kind, *, count=None, path=None, delay_ms=None,
-                 status=None, retry_after=None, method=None):
+                 status=None, retry_after=None, method=None, after=None):
         if kind not in KINDS:
             raise ValueError('fault kind must be one of %s, got %r'
                              % (', '.join(KINDS), kind))
@@ -40,8 +40,13 @@ class Fault:
             raise ValueError('a status fault needs status 429 or 5xx')
         if count is not None and count < 1:
             raise ValueError('count must be positive')
+        if after is not None and (after < 0 or kind == 'down'):
+            raise ValueError('after counts matching requests to let pass '
+                             'first: 0 or more, and not for a node down')
         self.kind = kind
         self.remaining = count
+        # Matching requests still let through before the fault fires.
+        self.passes = after or 0
         self.path = path
         self.method = method.upper() if method else None
         self._pattern = re.compile(path) if path is not None else None
@@ -78,6 +83,7 @@ class Fault:
     def describe(self):
         return {key: value for key, value in (
             ('kind', self.kind), ('count', self.remaining),
+            ('after', self.passes or None),
             ('path', self.path), ('method', self.method),
             ('delay_ms', self.delay_ms),
             ('status', self.status), ('retry_after', self.retry_after))
@@ -102,6 +108,9 @@ class FaultTable:
         with self._lock:
             for fault in self._faults:
                 if fault.kind == 'down' or not fault.matches(target, method):
+                    continue
+                if fault.passes:
+                    fault.passes -= 1
                     continue
                 if fault.remaining is not None:
                     fault.remaining -= 1

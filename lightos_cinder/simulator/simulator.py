@@ -362,11 +362,13 @@ class Simulator:
     # -- faults --------------------------------------------------------------
 
     def set_fault(self, node_index, kind, *, count=None, path=None,
-                  delay_ms=None, status=None, retry_after=None, method=None):
+                  delay_ms=None, status=None, retry_after=None, method=None,
+                  after=None):
         """Inject a fault into one node's API server (see faults.KINDS)."""
         fault = faults_mod.Fault(kind, count=count, path=path,
                                  delay_ms=delay_ms, status=status,
-                                 retry_after=retry_after, method=method)
+                                 retry_after=retry_after, method=method,
+                                 after=after)
         with self._lock:
             self._faults[node_index].add(fault)
             if kind == 'down':

@@ -219,3 +219,23 @@ def test_a_detach_waits_for_an_attachment_update_in_flight(
             'connector': jsonutils.dumps(host)})
     detach.join()
     assert _acl(sim, volume) == (host['nqn'],)
+
+
+def test_a_failed_attach_leaves_no_access(sim, cinder, nova, volume):
+    """An attach that raises after its grant applied withdraws the grant.
+
+    Cinder keeps no connector for an attachment whose update failed, so its
+    deletion never reaches the driver.
+    """
+    host = helpers.connector(5)
+    uuid = volume.provider_id.split()[1]
+    # On every node the first read of the volume (the attach's lookup)
+    # passes, the next one (after the grant's PUT) gets a 500.
+    for node in range(len(sim.addresses)):
+        sim.set_fault(node, 'status', status=500, method='GET',
+                      path='/volumes/%s' % uuid, after=1, count=1)
+    with pytest.raises(Exception) as info:
+        _attach(cinder, nova, volume, host)
+    assert 'grant host %s access' % host['nqn'] in str(info.value)
+    sim.clear_faults()
+    assert host['nqn'] not in _acl(sim, volume)

@@ -123,6 +123,19 @@ def test_status_fault_limited_to_one_method(sim, api):
                     {}).status_code == 500
 
 
+def test_status_fault_after_some_requests_pass(sim, api):
+    sim.set_fault(0, 'status', status=500, path=r'/volumes', after=2,
+                  count=1)
+    assert sim.faults()['127.0.0.11'] == [
+        {'kind': 'status', 'count': 1, 'after': 2, 'path': '/volumes',
+         'status': 500}]
+    for _passing in range(2):
+        assert api.get('/api/v2/projects/default/volumes').status_code == 200
+    assert api.get('/api/v2/projects/default/volumes').status_code == 500
+    assert api.get('/api/v2/projects/default/volumes').status_code == 200
+    assert sim.faults()['127.0.0.11'] == []
+
+
 def test_slow_adds_latency(sim, api):
     sim.set_fault(0, 'slow', delay_ms=300, count=1)
     start = time.monotonic()
