@@ -301,7 +301,13 @@ class VolumeAdapter(object):
                                                ready.uuid).provider_id}
 
     def create_cloned_volume(self, volume, src_vref):
-        """Clone through a temporary snapshot that never outlives the call."""
+        """Clone through a temporary snapshot, whose removal is requested.
+
+        The clone is usable once its volume is, so the removal is not
+        awaited: the cluster has taken the DELETE before this returns, and
+        if the snapshot is still there afterwards (the removal failed or
+        was refused) the volume's delete finds and removes it.
+        """
         spec = self.spec_of(volume)
         location, source = self.require(src_vref)
         if spec.project != location.project and self.host_copy is not None:
@@ -325,7 +331,8 @@ class VolumeAdapter(object):
             with self._translated('remove the temporary clone snapshot',
                                   volume_id=volume.id, project=project,
                                   name=snap_name, uuid=snapshot.uuid):
-                self.steps.delete_snapshot(project, snapshot.uuid, snap_name)
+                self.steps.request_snapshot_deletion(project, snapshot.uuid,
+                                                     snap_name)
         except cinder_exception.CinderException as exc:
             # The clone is complete and usable: failing it would make
             # callers discard a volume that exists. The volume's delete

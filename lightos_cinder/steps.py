@@ -125,11 +125,15 @@ class Steps(object):
 
     def delete_snapshot(self, project, uuid, name=None):
         """Delete a snapshot and wait until it is gone; absent is success."""
+        self.request_snapshot_deletion(project, uuid, name)
+        self.snapshot_gone(project, uuid, name)
+
+    def request_snapshot_deletion(self, project, uuid, name=None):
+        """Have the cluster take a snapshot's DELETE; do not await it."""
         self._send_delete(
             lambda: self.client.delete_snapshot(project, uuid),
             lambda: self.client.find_snapshot(project, uuid=uuid),
             'deletion of %s' % describe_snapshot(project, uuid, name))
-        self.snapshot_gone(project, uuid, name)
 
     def _send_delete(self, delete, find, what):
         """Send a DELETE until the cluster takes it; absent is success."""

@@ -69,5 +69,5 @@ def test_requests_per_operation(sim, drv, make_volume, make_snapshot,
     counts['delete'] = _count(sim, lambda: drv.delete_volume(volume))
     totals = {op: sum(routes.values()) for op, routes in counts.items()}
     assert totals == {'create': 2, 'attach': 3, 'detach': 3, 'snapshot': 3,
-                      'clone': 7, 'extend': 3, 'delete snapshot': 3,
+                      'clone': 6, 'extend': 3, 'delete snapshot': 3,
                       'delete': 3}, counts

@@ -342,3 +342,25 @@ def test_retype_changes_qos_in_place(sim, drv, make_type, make_volume):
     assert record.qos_policy_uuid == new
     moved = {'extra_specs': {'lightos:num_replicas': ('3', '2')}}
     assert drv.retype(None, volume, None, moved, 'host') is False
+
+
+def test_clone_does_not_await_its_snapshot_removal(sim, drv, make_volume,
+                                                   caplog):
+    source = make_volume(size=1)
+    _provider(source, drv.create_volume(source))
+    clone = make_volume(size=1)
+    # Longer than the state wait timeout: awaiting it would time out.
+    sim.cluster.delays.delete = 60
+    try:
+        _provider(clone, drv.create_cloned_volume(clone, source))
+        [snapshot] = helpers.snapshots(sim)
+    finally:
+        sim.cluster.delays.delete = 0
+    assert snapshot.name == 'for_clone_%s' % clone.id
+    # Requested before the clone returned, and nothing to warn about.
+    assert snapshot.state is models.SnapshotState.DELETING
+    assert [r for r in caplog.records if r.levelname == 'WARNING'] == []
+    sim.complete_transitions()
+    assert helpers.snapshots(sim) == []
+    assert helpers.volume_named(
+        sim, 'volume-%s' % clone.id).state is models.VolumeState.AVAILABLE
