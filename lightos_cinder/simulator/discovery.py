@@ -22,8 +22,8 @@ import os
 import socketserver
 import threading
 
-from lightos_cinder.models import ALLOW_ANY
 from lightos_cinder.simulator import blockdev
+from lightos_cinder.simulator import rules
 
 LOG = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def parse_entries(text):
 
 
 def _ip_allowed(ip_acl, host_ips):
-    if ALLOW_ANY in ip_acl:
+    if rules.allows_any(ip_acl):
         return True
     wanted = set()
     for value in ip_acl:
@@ -280,7 +280,7 @@ class DiscoveryClient:
             return 'no such volume'
         if vol.state not in _SERVING:
             return 'the volume is %s' % vol.state
-        if not any(ALLOW_ANY in vol.acl or e.hostnqn in vol.acl
+        if not any(rules.allows_any(vol.acl) or e.hostnqn in vol.acl
                    for e in usable):
             return 'host %s is not in the ACL' % usable[0].hostnqn
         if not _ip_allowed(vol.ip_acl, self.host_ips):

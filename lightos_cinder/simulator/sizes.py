@@ -16,8 +16,8 @@
 
 import re
 
-from lightos_cinder.models import SIZE_GRANULARITY
 from lightos_cinder.simulator import errors
+from lightos_cinder.simulator import rules
 
 # Only "<n> gib", "<n>b" and bare bytes are evidenced; the other SI and IEC
 # spellings are accepted as a choice. Single-letter units ("4g") are refused
@@ -51,7 +51,7 @@ def parse_size(text):
     size = int(number) * multiplier
     if size <= 0:
         raise errors.bad_request('size must be a positive number of bytes')
-    size = -(-size // SIZE_GRANULARITY) * SIZE_GRANULARITY
+    size = rules.allocated_size(size)
     if size > MAX_SIZE:
         raise errors.bad_request('size %r is too large' % text)
     return size

@@ -16,9 +16,9 @@
 
 import uuid as uuidlib
 
-from lightos_cinder.models import ALLOW_ANY
 from lightos_cinder.simulator import errors
 from lightos_cinder.simulator import records
+from lightos_cinder.simulator import rules
 from lightos_cinder.simulator import sizes
 from lightos_cinder.simulator import wire
 
@@ -151,7 +151,8 @@ class VolumeOperations:
                 'acl is mandatory: use ALLOW_NONE for no host')
         wire.check_acl(acl)
         ip_acl = wire.read_values(body, 'IPAcl')
-        ip_acl = [ALLOW_ANY] if ip_acl is None else wire.check_ip_acl(ip_acl)
+        ip_acl = ([rules.ALLOW_ANY] if ip_acl is None
+                  else wire.check_ip_acl(ip_acl))
         sector_size = wire.read_uint(body, 'sectorSize') or 4096
         if sector_size not in (512, 4096):
             raise errors.bad_request('sectorSize must be 512 or 4096')

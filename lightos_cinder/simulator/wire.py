@@ -19,13 +19,9 @@ import ipaddress
 import json
 import uuid as uuidlib
 
-from lightos_cinder.models import ALLOW_ANY
-from lightos_cinder.models import ALLOW_NONE
-from lightos_cinder.models import NAME_PATTERN
 from lightos_cinder.simulator import errors
+from lightos_cinder.simulator import rules
 
-MAX_IP_ACL_ENTRIES = 16
-_PSEUDO_ACL = (ALLOW_ANY, ALLOW_NONE)
 _TRUE_WORDS = ('true', 'enable', 'enabled')
 _FALSE_WORDS = ('false', 'disable', 'disabled')
 # strconv.ParseBool, which binds boolean query parameters.
@@ -35,7 +31,7 @@ _QUERY_BOOLS = {'1': True, 't': True, 'T': True, 'TRUE': True, 'true': True,
 
 
 def check_name(name, what='name'):
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+    if not rules.is_valid_name(name):
         raise errors.bad_request(
             '%s %r is invalid: 1-253 characters of [a-zA-Z0-9._-]'
             % (what, name))
@@ -158,7 +154,7 @@ def _check_pseudo(values, key):
     if not values:
         raise errors.bad_request(
             '%s must not be empty: use ALLOW_NONE to allow no host' % key)
-    pseudo = [item for item in values if item in _PSEUDO_ACL]
+    pseudo = [item for item in values if item in rules.PSEUDO_ACL_ENTRIES]
     if pseudo and len(values) > 1:
         raise errors.bad_request(
             '%s: %s must be the only entry' % (key, pseudo[0]))
@@ -170,7 +166,7 @@ def check_acl(values):
     """Validate an NVMe ACL: host NQNs, or one ALLOW_ANY/ALLOW_NONE."""
     _check_pseudo(values, 'acl')
     for item in values:
-        if item in _PSEUDO_ACL:
+        if item in rules.PSEUDO_ACL_ENTRIES:
             continue
         if not item.strip() or len(item) > 223:
             raise errors.bad_request('acl: invalid host NQN %r' % item)
@@ -180,11 +176,11 @@ def check_acl(values):
 def check_ip_acl(values):
     """Validate an IP ACL: at most 16 addresses, or one pseudo-entry."""
     _check_pseudo(values, 'IPAcl')
-    if len(values) > MAX_IP_ACL_ENTRIES:
+    if len(values) > rules.MAX_IP_ACL_ENTRIES:
         raise errors.bad_request('IPAcl has %d entries, at most %d allowed'
-                                 % (len(values), MAX_IP_ACL_ENTRIES))
+                                 % (len(values), rules.MAX_IP_ACL_ENTRIES))
     for item in values:
-        if item in _PSEUDO_ACL:
+        if item in rules.PSEUDO_ACL_ENTRIES:
             continue
         try:
             ipaddress.ip_address(item)

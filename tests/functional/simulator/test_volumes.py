@@ -80,6 +80,8 @@ def test_created_volume_json_follows_the_gateway_conventions(api):
     {'name': 'bad name'},
     {'name': 'x' * 254},
     {'name': ''},
+    {'name': 'vol-1\n'},
+    {'name': 'vol\u00e9'},
     {'acl': {'values': []}},
     {'acl': None},
     {'acl': {'values': ['ALLOW_NONE', 'nqn.2014-08.org.nvmexpress:h1']}},
