@@ -14,7 +14,6 @@
 
 """Cluster, node, project and QoS policy endpoints of the simulator."""
 
-from lightos_cinder import models
 from lightos_cinder.simulator import Simulator
 from tests.functional.simulator.helpers import Api
 
@@ -22,31 +21,30 @@ UNKNOWN = '6f0c2f6e-0f6a-4e8e-9d0e-2f0f3a1c7b11'
 
 
 def test_clusterinfo_lists_every_endpoint(sim, api):
-    info = models.ClusterInfo.from_json(api.get('/api/v2/clusterinfo').json())
-    assert info.uuid and info.current_max_replicas == 3
-    assert info.supported_max_replicas == 3
-    assert info.discovery_endpoints == tuple(
-        '%s:8009' % ip for ip in sim.addresses)
-    assert info.nvme_endpoints == tuple(
-        '%s:4420' % ip for ip in sim.addresses)
-    assert info.subsystem_nqn.endswith(info.uuid)
+    info = api.get('/api/v2/clusterinfo').json()
+    assert info['UUID'] and info['currentMaxReplicas'] == 3
+    assert info['supportedMaxReplicas'] == 3
+    assert info['discoveryEndpoints'] == [
+        '%s:8009' % ip for ip in sim.addresses]
+    assert info['nvmeEndpoints'] == ['%s:4420' % ip for ip in sim.addresses]
+    assert info['subsystemNQN'].endswith(info['UUID'])
 
 
 def test_nodes_filters_and_lookup(sim, api):
-    nodes = [models.Node.from_json(node) for node in
-             api.get('/api/v2/nodes').json()['nodes']]
-    assert [node.data_ip for node in nodes] == sim.addresses
-    assert all(node.state is models.NodeState.ACTIVE for node in nodes)
+    nodes = api.get('/api/v2/nodes').json()['nodes']
+    assert [node['nvmeEndpoint'] for node in nodes] == [
+        '%s:4420' % ip for ip in sim.addresses]
+    assert all(node['state'] == 'Active' for node in nodes)
     second = nodes[1]
-    by_name = api.get('/api/v2/nodes?name=%s' % second.name).json()
-    assert [n['UUID'] for n in by_name['nodes']] == [second.uuid]
+    by_name = api.get('/api/v2/nodes?name=%s' % second['name']).json()
+    assert [n['UUID'] for n in by_name['nodes']] == [second['UUID']]
     by_domain = api.get('/api/v2/nodes?failureDomain=%s'
-                        % second.failure_domains[0]).json()
-    assert [n['UUID'] for n in by_domain['nodes']] == [second.uuid]
+                        % second['failureDomains'][0]).json()
+    assert [n['UUID'] for n in by_domain['nodes']] == [second['UUID']]
     both = api.get('/api/v2/nodes?name=%s&UUID=%s'
-                   % (second.name, second.uuid))
+                   % (second['name'], second['UUID']))
     assert both.status_code == 400
-    one = api.get('/api/v2/nodes/%s' % second.uuid)
+    one = api.get('/api/v2/nodes/%s' % second['UUID'])
     assert one.json()['nvmeEndpoint'] == '%s:4420' % sim.addresses[1]
     assert api.get('/api/v2/nodes/%s' % UNKNOWN).status_code == 404
     sim.set_node_state(0, 'Inactive')
@@ -65,9 +63,8 @@ def test_projects(sim, api):
     names = [p['name'] for p in api.get('/api/v2/projects').json()[
         'projects']]
     assert names == ['default', 'tenant-a']
-    project = models.Project.from_json(
-        api.get('/api/v2/projects/tenant-a').json())
-    assert project.description == 'A'
+    project = api.get('/api/v2/projects/tenant-a').json()
+    assert project['name'] == 'tenant-a' and project['description'] == 'A'
     api.create_volume(project='tenant-a', replicaCount=1)
     assert api.delete('/api/v2/projects/tenant-a').status_code == 400
     assert api.delete('/api/v2/projects/default').status_code == 400
@@ -81,9 +78,9 @@ def test_qos_policies(sim, api):
         'name': 'gold', 'qoSRateLimitPolicy': {
             'limitIOPS': {'readIOPSLimit': '500', 'writeIOPSLimit': '100'}}})
     assert created.status_code == 200
-    policy = models.QosPolicy.from_json(created.json())
-    assert policy.state == 'Active'
-    path = '/api/v2/policies/%s' % policy.uuid
+    policy = created.json()
+    assert policy['state'] == 'Active'
+    path = '/api/v2/policies/%s' % policy['UUID']
     assert api.put(path, {'description': 'faster'}).status_code == 200
     assert api.get(path).json()['description'] == 'faster'
     api.create_volume(qosPolicyName='gold')

@@ -17,16 +17,14 @@
 import pytest
 import requests
 
-from lightos_cinder import models
-
 
 def test_every_node_serves_clusterinfo_over_verified_https(sim, api):
     for index, address in enumerate(sim.addresses):
         answer = api.get('/api/v2/clusterinfo', node=index)
         assert answer.status_code == 200
-        info = models.ClusterInfo.from_json(answer.json())
-        assert info.subsystem_nqn.startswith('nqn.')
-        assert '%s:%d' % (address, sim.port) in info.api_endpoints
+        info = answer.json()
+        assert info['subsystemNQN'].startswith('nqn.')
+        assert '%s:%d' % (address, sim.port) in info['apiEndpoints']
 
 
 def test_a_volume_is_visible_through_any_node(sim, api):
@@ -36,7 +34,7 @@ def test_a_volume_is_visible_through_any_node(sim, api):
         assert answer.status_code == 200
         assert answer.json()['name'] == 'smoke'
     [vol] = sim.state()['projects']['default']['volumes']
-    assert models.Volume.from_json(vol).uuid == created['UUID']
+    assert vol['UUID'] == created['UUID']
 
 
 def test_unverified_ca_is_refused(sim):
