@@ -41,6 +41,25 @@ _COMMANDS = (
 )
 
 
+# Modules that the driver's requirements do not bring, and the extra of
+# setup.cfg that does.
+_EXTRAS = {'jwt': 'simulator', 'cryptography': 'simulator',
+           'cinder': 'cinder'}
+
+
+def _load(parser, name, module_name):
+    """Import a sub-command's module; name the missing extra if it fails."""
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or '').split('.')[0]
+        if missing not in _EXTRAS:
+            raise
+        parser.exit(2, 'lightos-cinder %s needs the Python module %s, which '
+                       'is not installed: pip install "lightos-cinder[%s]"\n'
+                    % (name, missing, _EXTRAS[missing]))
+
+
 def _quiet_imports():
     """Keep import-time deprecation notices of libraries out of the output.
 
@@ -76,7 +95,7 @@ def build_parser(argv=None):
     chosen = _chosen(argv) if argv is not None else None
     for name, module_name, summary in _COMMANDS:
         if argv is None or chosen == name:
-            importlib.import_module(module_name).register(subparsers)
+            _load(parser, name, module_name).register(subparsers)
         else:
             subparsers.add_parser(name, help=summary)
     return parser

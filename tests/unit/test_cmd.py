@@ -60,6 +60,32 @@ def test_check_config_still_loads_cinder():
     assert 'cinder' in _imported_by('check-config', '--help')
 
 
+# Runs the command with the arguments after the first, as if the module
+# named first were not installed.
+_WITHOUT = '''
+import sys
+sys.modules[sys.argv[1]] = None
+from lightos_cinder.cmd import main
+sys.exit(main.main(sys.argv[2:]))
+'''
+
+
+@pytest.mark.parametrize('missing,args,extra', [
+    ('jwt', ('simulator', '--help'), 'simulator'),
+    ('cryptography', ('simulator', '--help'), 'simulator'),
+    ('cinder', ('check-config', '--help'), 'cinder'),
+])
+def test_a_missing_extra_is_named(missing, args, extra):
+    result = subprocess.run([sys.executable, '-c', _WITHOUT, missing] +
+                            list(args), capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2
+    assert 'Traceback' not in result.stderr
+    assert ('needs the Python module %s, which is not installed: '
+            'pip install "lightos-cinder[%s]"' % (missing, extra)
+            in result.stderr)
+
+
 def test_version_names_the_package_and_the_driver(capsys):
     with pytest.raises(SystemExit):
         cmd_main.main(['--version'])
