@@ -19,7 +19,8 @@ import enum
 import re
 
 # LightOS name rules for projects, volumes and snapshots.
-NAME_PATTERN = re.compile(r'^[A-Za-z0-9._-]{1,253}$')
+# \Z, not $: $ also matches before a trailing newline.
+NAME_PATTERN = re.compile(r'^[A-Za-z0-9._-]{1,253}\Z')
 
 ALLOW_ANY = 'ALLOW_ANY'
 ALLOW_NONE = 'ALLOW_NONE'

@@ -60,7 +60,7 @@ def lightos():
 # --- names and paths ------------------------------------------------------
 
 BAD_NAMES = ['', '.', '..', '../x', 'a/b', 'a b', 'a%2Fb', 'a?b', 'a#b',
-             'x' * 254, 'é', None, 7]
+             'x' * 254, 'é', None, 7, 'vol-1\n', 'vol-1\nx']
 
 
 @pytest.mark.parametrize('name', BAD_NAMES)
