@@ -14,39 +14,62 @@
 
 """Process-wide test setup; it runs before any test module is imported.
 
-Import order matters here, so it lives in the one place pytest loads
-first:
-
-1. Cinder's test package (``cinder.tests.unit``, imported by the helpers
-   ``fake_volume``/``fake_snapshot``) calls ``cinder.monkey_patch.patch()``
-   when it is imported. Unless ``OS_CINDER_DISABLE_EVENTLET_PATCHING`` is
-   set, that monkey-patches the whole process with eventlet: ``requests``
-   and ``urllib3`` imported earlier keep unpatched sockets (Cinder warns
-   about urllib3) and the simulator's server threads would become green
-   threads. The tests therefore run Cinder with native threads, which
-   Cinder supports through that variable; it must be set before anything
-   imports ``cinder``.
-2. ``cinder.tests.unit`` must also be the first Cinder module imported:
-   its ``patch()`` selects oslo.service's threading backend, and any other
-   Cinder module that gets there first (the in-tree driver's imports do)
-   selects the eventlet backend instead, after which
-   importing the test package fails with ``BackendAlreadySelected``.
-3. Importing ``cinder.tests.unit`` runs code through eventlet's
-   ``import_patched``, which binds modules first imported meanwhile (such
-   as ``http.server``) to green copies of ``socketserver`` and
-   ``threading``; servers built on them then hang in native threads. The
-   standard modules are imported before Cinder so they stay native.
-4. Cinder's in-tree driver (``cinder.volume.drivers.lightos``) registers
+1. The tests run Cinder on native threads, never eventlet (as the demo
+   does, see ``lightos_cinder.compat.use_native_threads``): the simulator
+   serves HTTPS from threads of this process, and pytest's plugins have
+   imported urllib3 and the standard library's servers long before any
+   Cinder module loads. Patching late is what eventlet warns against: on
+   Cinder 2025.1 (whose ``cinder.tests.unit`` patches unconditionally) the
+   simulator's server thread became a green thread spinning in the native
+   ``poll`` that ``socketserver`` had bound at import, so it never yielded
+   and the test waiting for its reply hung. So nothing here imports
+   ``cinder.tests.unit`` (``tests/functional/cinder_objects.py`` builds
+   the Cinder objects), and a process found patched after collection
+   stops the run with the culprit named.
+2. Cinder's in-tree driver (``cinder.volume.drivers.lightos``) registers
    the shared ``lightos_*`` options in ``[backend_defaults]`` when it is
    imported, with its own help text. It is imported here, first, so that it
    registers them before this project's driver does in the same process.
+3. A hung test must fail with a traceback: pytest-timeout (``signal``
+   method, see tox.ini) raises in the main thread, and in case that cannot
+   run (the main thread starved), faulthandler dumps every thread and
+   ends the process a minute later.
 """
 
-import http.server  # noqa: F401
-import os
-import socketserver  # noqa: F401
+import faulthandler
+import sys
 
-os.environ.setdefault('OS_CINDER_DISABLE_EVENTLET_PATCHING', '1')
+import pytest
 
-import cinder.tests.unit  # noqa: E402,F401,H306
+from lightos_cinder import compat
+
+compat.use_native_threads()
+
+from cinder import objects  # noqa: E402
 import cinder.volume.drivers.lightos  # noqa: E402,F401
+
+objects.register_all()
+
+# Seconds past pytest-timeout's limit before faulthandler ends the run.
+_WATCHDOG_GRACE = 60
+
+
+def pytest_collection_finish(session):
+    if compat.is_monkey_patched():
+        raise pytest.UsageError(
+            'eventlet monkey-patched the test process while the tests were '
+            'collected (cinder.tests.unit does that on Cinder 2025.1 to '
+            '2026.1): build Cinder objects with tests/functional/'
+            'cinder_objects.py instead of importing cinder.tests.unit')
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    limit = item.config.getini('timeout')
+    if limit:
+        faulthandler.dump_traceback_later(
+            float(limit) + _WATCHDOG_GRACE, exit=True, file=sys.stderr)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()

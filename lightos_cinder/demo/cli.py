@@ -57,12 +57,10 @@ def _run(args):
     # Cinder and oslo.service import eventlet, which then warns that it is
     # deprecated; nothing here uses it.
     warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
-    # Native threads, no eventlet (see lightos_cinder.demo.harness): the
-    # backend of oslo.service is chosen when its service module is first
-    # imported, so it is selected before any Cinder module loads, as
-    # cinder-volume does when OS_CINDER_DISABLE_EVENTLET_PATCHING is set.
-    from oslo_service import backend
-    backend.init_backend(backend.BackendType.THREADING)
+    # Native threads, no eventlet (see lightos_cinder.demo.harness),
+    # selected before any Cinder module loads.
+    from lightos_cinder import compat
+    compat.use_native_threads()
     # Cinder's object classes must be registered before its managers and
     # API modules are imported.
     from cinder import objects

@@ -27,16 +27,16 @@ should run with zero delays.
 """
 
 import contextlib
-import uuid
 
 from cinder import context as cinder_context
 from cinder import coordination
-from cinder.tests.unit import fake_snapshot
-from cinder.tests.unit import fake_volume
 from cinder.volume import configuration
 from cinder.volume import driver as volume_driver
 from cinder.volume.drivers import lightos as intree
 from oslo_config import cfg
+
+from lightos_cinder import compat
+from tests.functional import cinder_objects
 
 CONF = cfg.CONF
 HOST_NQN = 'nqn.2014-08.org.nvmexpress:uuid:4c4c4544-0042-3610-8044-b4c04f'
@@ -100,30 +100,35 @@ def intree_driver(sim, backend='lightos-intree', **overrides):
             CONF.clear_override(name, group=backend)
 
 
+# Cinder 2026.2's in-tree driver (29.x) returns ``provider_id``
+# ("<project> <uuid>") from create_volume and finds volumes by it; earlier
+# releases return nothing and look the project up in the volume type.
+RECORDS_PROVIDER_ID = compat.cinder_major() >= 29
+
+
+def create_volume(driver, vol):
+    """Create ``vol``; return the provider_id set on it (None before 29)."""
+    update = driver.create_volume(vol)
+    if not RECORDS_PROVIDER_ID:
+        assert update is None
+        return None
+    vol.provider_id = update['provider_id']
+    return vol.provider_id
+
+
 def admin_context():
     return cinder_context.get_admin_context()
 
 
 def volume_type(extra_specs, name='lightos-type'):
-    return fake_volume.fake_volume_type_obj(
-        admin_context(), id=str(uuid.uuid4()), name=name,
-        extra_specs=dict(extra_specs))
+    return cinder_objects.volume_type(admin_context(), extra_specs, name)
 
 
 def volume(size=1, vtype=None, **updates):
     """A Cinder Volume object, optionally of a volume type."""
-    vol = fake_volume.fake_volume_obj(
-        admin_context(), id=str(uuid.uuid4()), size=size,
-        volume_type_id=vtype.id if vtype else None, **updates)
-    if vtype is not None:
-        vol.volume_type = vtype
-    return vol
+    return cinder_objects.volume(admin_context(), vtype, size, **updates)
 
 
 def snapshot(vol):
     """A Cinder Snapshot object of ``vol``."""
-    snap = fake_snapshot.fake_snapshot_obj(
-        admin_context(), id=str(uuid.uuid4()), volume_id=vol.id,
-        volume_size=vol.size)
-    snap.volume = vol
-    return snap
+    return cinder_objects.snapshot(admin_context(), vol)

@@ -19,6 +19,7 @@ import importlib
 from oslo_config import cfg
 import pytest
 
+from lightos_cinder import compat
 from lightos_cinder import options
 
 
@@ -37,6 +38,25 @@ def _parsed_default(opt):
 
 IN_TREE = _in_tree_opts()
 
+# Where the in-tree driver of a Cinder release (by major version) defines a
+# shared option differently from this package, and how. Before 2026.2 the
+# in-tree lightos_jwt is not secret (cinder-volume logs the token with its
+# configuration at start-up); this package keeps it secret on every release.
+_JWT_NOT_SECRET = {'lightos_jwt': {'secret': False}}
+IN_TREE_DIFFERENCES = {
+    26: _JWT_NOT_SECRET,
+    27: _JWT_NOT_SECRET,
+    28: _JWT_NOT_SECRET,
+}
+
+
+def _expected_in_tree(name, ours):
+    expected = {'type': ours.type, 'default': _parsed_default(ours),
+                'secret': ours.secret}
+    release = IN_TREE_DIFFERENCES.get(compat.cinder_major(), {})
+    expected.update(release.get(name, {}))
+    return expected
+
 
 @pytest.mark.parametrize('name', sorted(IN_TREE))
 def test_in_tree_option_kept(name):
@@ -44,9 +64,9 @@ def test_in_tree_option_kept(name):
     ours = _ours().get(name)
     assert ours is not None, '%s is missing' % name
     assert type(ours) is type(theirs)
-    assert ours.type == theirs.type
-    assert _parsed_default(ours) == _parsed_default(theirs)
-    assert ours.secret == theirs.secret
+    assert _expected_in_tree(name, ours) == {
+        'type': theirs.type, 'default': _parsed_default(theirs),
+        'secret': theirs.secret}
 
 
 def test_new_options_do_not_reuse_in_tree_names():

@@ -24,9 +24,11 @@ import os_brick.privileged
 from os_brick import utils as brick_utils
 from oslo_config import cfg
 
+from lightos_cinder import compat
 from lightos_cinder import exception
 from lightos_cinder.simulator import blockdev
 from lightos_cinder import waiters
+from tests.functional.driver import helpers
 
 CONF = cfg.CONF
 # How long a connector waits for a namespace that must not show up.
@@ -36,6 +38,8 @@ HOST_ID = '5e1f0c2a-7d4b-4c3e-9a61-0b8f2d9c4e17'
 
 def skip_reason():
     """Why attaches cannot run here (None: they can)."""
+    if not compat.os_brick_discovery_client_configurable():
+        return helpers.BRICK_NOT_CONFIGURABLE
     return blockdev.missing_requirements()
 
 

@@ -21,10 +21,10 @@ from cinder import coordination
 from cinder import objects
 from cinder.objects import fields
 from oslo_config import cfg
-from oslo_versionedobjects import fields as ovo_fields
 import pytest
 
 from lightos_cinder import driver
+from tests.functional import cinder_objects
 from tests.functional import cinderservices
 from tests.functional.driver import helpers
 
@@ -89,67 +89,24 @@ def drv(make_driver):
     return make_driver()
 
 
-def _db_row(cls, **values):
-    """A database row for ``cls`` (unset fields null or default).
-
-    Built here rather than with cinder.tests.unit's fakes: importing that
-    package selects oslo.service's backend, which the test process has
-    already chosen.
-    """
-    row = {}
-    for name, field in cls.fields.items():
-        if field.nullable:
-            row[name] = None
-        elif field.default != ovo_fields.UnspecifiedDefault:
-            row[name] = field.default
-    row.update(values)
-    return row
-
-
 @pytest.fixture
 def make_type(ctx):
     def make(extra_specs=None, name=None):
-        type_id = str(uuid.uuid4())
-        return objects.VolumeType._from_db_object(
-            ctx, objects.VolumeType(), _db_row(
-                objects.VolumeType, id=type_id, is_public=True,
-                name=name or 'type-%s' % type_id[:8], projects=[],
-                extra_specs=dict(extra_specs or {})))
+        return cinder_objects.volume_type(ctx, extra_specs, name)
     return make
 
 
 @pytest.fixture
 def make_volume(ctx):
     def make(volume_type=None, size=1, **updates):
-        values = dict(id=str(uuid.uuid4()), size=size, status='available',
-                      attach_status=fields.VolumeAttachStatus.DETACHED,
-                      multiattach=True, volume_attachment=[],
-                      volume_metadata=[], volume_admin_metadata=[],
-                      volume_glance_metadata=[], snapshots=[])
-        if volume_type is not None:
-            values['volume_type_id'] = volume_type.id
-        values.update(updates)
-        volume = objects.Volume._from_db_object(
-            ctx, objects.Volume(), _db_row(objects.Volume, **values),
-            expected_attrs=['metadata', 'admin_metadata',
-                            'volume_attachment'])
-        if volume_type is not None:
-            volume.volume_type = volume_type
-        return volume
+        return cinder_objects.volume(ctx, volume_type, size, **updates)
     return make
 
 
 @pytest.fixture
 def make_snapshot(ctx):
     def make(volume, **updates):
-        values = dict(id=str(uuid.uuid4()), volume_id=volume.id,
-                      volume_size=volume.size, status='available',
-                      metadata={})
-        values.update(updates)
-        snapshot = objects.Snapshot._from_db_object(
-            ctx, objects.Snapshot(), _db_row(objects.Snapshot, **values))
-        snapshot.volume = volume
-        return snapshot
+        return cinder_objects.snapshot(ctx, volume, **updates)
     return make
 
 

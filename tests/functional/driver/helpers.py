@@ -24,6 +24,9 @@ from lightos_cinder import models
 from lightos_cinder import options
 
 CONF = cfg.CONF
+BRICK_NOT_CONFIGURABLE = (
+    'needs os-brick 7.0 or later (Cinder 2026.1): earlier os-brick cannot '
+    'be pointed at an emulated discovery-client')
 _GROUPS = itertools.count()
 
 

@@ -22,6 +22,7 @@ from os_brick import utils as brick_utils
 from oslo_config import cfg
 import pytest
 
+from lightos_cinder import compat
 from lightos_cinder import models
 from tests.functional.driver import helpers
 
@@ -42,6 +43,8 @@ class KernelFreeConnector(brick_lightos.LightOSConnector):
 
 @pytest.fixture
 def brick(tmp_path, monkeypatch):
+    if not compat.os_brick_discovery_client_configurable():
+        pytest.skip(helpers.BRICK_NOT_CONFIGURABLE)
     discovery_dir = tmp_path / 'discovery.d'
     discovery_dir.mkdir()
     cfg.CONF.set_override('lightos_discovery_client_dir_path',

@@ -1,0 +1,81 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""What differs between the Cinder releases this package supports.
+
+Every difference between Cinder 2025.1 (26.x) and 2026.2 (29.x) that the
+package must adapt to is handled here and nowhere else.
+"""
+
+import importlib.util
+import os
+
+
+def has_threading_backend():
+    """Whether oslo.service can run services on native threads.
+
+    oslo.service 4.1 (Cinder 2025.1) has only its eventlet backend; later
+    releases add a threading one (module ``backend.threading``, later
+    ``backend._threading``).
+    """
+    return any(importlib.util.find_spec('oslo_service.backend.%s' % name)
+               for name in ('threading', '_threading'))
+
+
+def use_native_threads():
+    """Run Cinder in this process on native threads, without eventlet.
+
+    For processes that host Cinder's code next to other servers (the demo,
+    the tests): call it before any Cinder module is imported. Cinder 2026.2
+    reads ``OS_CINDER_DISABLE_EVENTLET_PATCHING`` wherever it would patch;
+    where oslo.service has a threading backend it is selected now, before a
+    Cinder import chooses eventlet's; on 2025.1 oslo.service keeps its
+    eventlet backend, whose green threads run unpatched on the native one.
+    """
+    os.environ.setdefault('OS_CINDER_DISABLE_EVENTLET_PATCHING', '1')
+    if has_threading_backend():
+        from oslo_service import backend
+        backend.init_backend(backend.BackendType.THREADING)
+
+
+def is_monkey_patched():
+    """Whether eventlet has patched this process's sockets or threads."""
+    try:
+        from eventlet import patcher
+    except ImportError:
+        return False
+    return any(patcher.is_monkey_patched(name)
+               for name in ('socket', 'thread', 'select'))
+
+
+def cinder_major():
+    """The major version of the installed Cinder (26 is 2025.1)."""
+    from cinder import version
+    return int(version.version_info.release_string().split('.')[0])
+
+
+def os_brick_discovery_client_configurable():
+    """Whether os-brick reads where the discovery-client is from its config.
+
+    os-brick 7.0 (Cinder 2026.1) added ``lightos_discovery_client_address``,
+    ``_port`` and ``_dir_path`` to ``[os_brick]``; earlier releases always
+    use localhost:6060 and /etc/discovery-client/discovery.d.
+    """
+    from os_brick.initiator.connectors import lightos  # noqa: F401
+    from oslo_config import cfg
+    try:
+        cfg.CONF.os_brick.lightos_discovery_client_port
+    except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
+        return False
+    return True
