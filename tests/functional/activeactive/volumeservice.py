@@ -264,6 +264,8 @@ def main(config_file, own_config_file, host):
     # The replies own stdout; anything else printed goes to stderr.
     replies = os.fdopen(os.dup(1), 'w')
     os.dup2(2, 1)
+    from lightos_cinder import compat
+    compat.use_native_threads()
     from cinder.common import config  # noqa: F401
     from cinder.db import migration
     from cinder import objects
