@@ -80,6 +80,13 @@ def test_attached_host_missing_is_lost_access():
     assert [p.split(':')[0] for p in problems] == ['LOST ACCESS'] * 2
 
 
+def test_host_of_a_failed_detach_may_lose_access():
+    volume = _volume(attachments=[('attached', HOST_1)])
+    record = _record([views.ALLOW_NONE], [views.ALLOW_NONE])
+    assert views.check({'v1': volume}, {}, _state([record]),
+                       leaving={'a0'}) == []
+
+
 def test_missing_or_wrong_size_volume_and_missing_snapshot():
     volume = _volume(status='available', size=2)
     snapshot = views.Snapshot(id='s1', volume_id='v1', status='available',

@@ -97,6 +97,8 @@ class Soak:
         self.chaos = None
         self.cleaner = None
         self._standing = set()
+        # Attachments whose detach was asked for (see views.check).
+        self.leaving = set()
 
     def start(self):
         self.sim.start()
@@ -134,6 +136,8 @@ class Soak:
         """Run one command: the outcome, the worker's detail, seconds."""
         if not self.worker.alive:
             self.restart()
+        if op == 'detach':
+            self.leaving.add(args['attachment_id'])
         timer = (self.worker.kill_later(kill_after)
                  if kill_after is not None else None)
         started = time.monotonic()
@@ -178,12 +182,16 @@ class Soak:
         self.seconds[kind].append(elapsed)
         if clear_after:
             self.chaos.clear()
+        line = 'step %d: %s %s -> %s in %.2fs; fault %s%s%s' % (
+            number, kind, json.dumps(command['args']), outcome, elapsed,
+            self.chaos.describe(fault),
+            ' (during)' if during and fault else '',
+            (': ' + detail) if detail else '')
+        # Every step in full in the workdir, for the diagnosis of a finding.
+        with open(os.path.join(self.workdir, 'steps.log'), 'a') as log:
+            log.write(line + '\n')
         if self.args.verbose or outcome != 'ok':
-            print('step %d: %s %s -> %s in %.2fs; fault %s%s%s' % (
-                number, kind, json.dumps(command['args'])[:120], outcome,
-                elapsed, self.chaos.describe(fault),
-                ' (during)' if during and fault else '',
-                (': ' + detail[:200]) if detail else ''))
+            print(line[:400])
         self.check(number, '%s %s' % (kind, outcome))
 
     def _track_pool(self, command, outcome):
@@ -204,7 +212,8 @@ class Soak:
         """Record violations; one that persists is reported once."""
         volumes, snapshots = self.cinder.read()
         seen, self._standing = self._standing, set()
-        for problem in views.check(volumes, snapshots, self.sim.state()):
+        for problem in views.check(volumes, snapshots, self.sim.state(),
+                                   leaving=self.leaving):
             self._standing.add(problem)
             if problem in seen:
                 continue
