@@ -49,10 +49,13 @@ cluster_report() {
     local log_file locks
     for log_file in "$LOG_DIR"/cinder-volume.log "$LOG_DIR"/cinder-volume-2.log; do
         [[ -f $log_file ]] || continue
-        printf '%s: %d volumes created, %d attachments made, %d deleted\n' "${log_file##*/}" \
+        printf '%s: %d volumes created, %d deleted, %d snapshots, %d connections made\n' \
+            "${log_file##*/}" \
             "$(grep -c 'Created volume successfully' "$log_file")" \
-            "$(grep -c 'attachment_update completed successfully' "$log_file")" \
-            "$(grep -c 'Deleted volume successfully' "$log_file")"
+            "$(grep -c 'Deleted volume successfully' "$log_file")" \
+            "$(grep -c 'Create snapshot completed successfully' "$log_file")" \
+            "$(grep -Ec '(Initialize volume connection|attachment_update) completed successfully' \
+                "$log_file")"
     done
     pidfile_pid etcd >/dev/null || return 0
     locks=$(timeout 10 etcdctl --endpoints="http://$STACK_HOST:$STACK_ETCD_PORT" \
