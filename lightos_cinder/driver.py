@@ -148,7 +148,12 @@ class LightOSVolumeDriver(driver.VolumeDriver):
             conf, self._client, self._adapter, self._cluster, translator)
         self._revert = revert.Reverter(self._client, self._adapter,
                                        translator)
-        self._cluster.setup()
+        # Requests ride out an unreachable cluster until their deadline
+        # (lightos_api_request_deadline); a service starting against a
+        # wrong address or a cluster that is down says so sooner.
+        with budget.bounded(conf.lightos_api_service_timeout,
+                            'the LightOS driver set-up'):
+            self._cluster.setup()
 
     def check_for_setup_error(self):
         if self._cluster is None or self._cluster.info is None:
@@ -305,8 +310,12 @@ class LightOSVolumeDriver(driver.VolumeDriver):
         if self._retype is not None:
             stats['location_info'] = self._retype.location_info
         if self._cluster is not None:
-            stats.update(self._cluster.capacity())
-            stats.update(self._cluster.replica_stats())
+            # A periodic task: an unreachable cluster must not hold it for
+            # a whole request deadline; the last figures stand in.
+            with budget.bounded(conf.lightos_api_service_timeout,
+                                'the capacity report'):
+                stats.update(self._cluster.capacity())
+                stats.update(self._cluster.replica_stats())
         return stats
 
     def _init_vendor_properties(self):

@@ -166,6 +166,31 @@ def test_token_the_cluster_does_not_trust(sim, make_driver):
         info.value)
 
 
+def test_setup_on_an_unreachable_cluster_ends_within_its_bound(
+        sim, make_driver):
+    for node in range(len(sim.addresses)):
+        sim.set_fault(node, 'down')
+    drv = make_driver(setup=False, lightos_api_service_timeout=1,
+                      lightos_api_request_deadline=120)
+    with pytest.raises(cinder_exception.VolumeBackendAPIException) as err:
+        drv.do_setup(None)
+    assert 'the 1 s bound of the LightOS driver set-up reached' in str(
+        err.value)
+
+
+def test_stats_on_an_unreachable_cluster_end_within_their_bound(
+        sim, make_driver, caplog):
+    drv = make_driver(lightos_api_service_timeout=1,
+                      lightos_api_request_deadline=120,
+                      lightos_capacity_max_age=0)
+    for node in range(len(sim.addresses)):
+        sim.set_fault(node, 'down')
+    with caplog.at_level(logging.ERROR):
+        stats = drv.get_volume_stats(refresh=True)
+    assert (stats['total_capacity_gb'], stats['free_capacity_gb']) == (0, 0)
+    assert 'the 1 s bound of the capacity report reached' in caplog.text
+
+
 def test_setup_needs_replicas_the_cluster_can_hold(make_driver):
     with Simulator(nodes=1) as single:
         drv = make_driver(setup=False, target=single)
