@@ -132,9 +132,16 @@ class Planner:
 
     def _delete(self, volumes, snapshots):
         volume = self._pick([v for v in volumes.values()
-                             if v.status in ('available', 'error')])
-        return volume and {'op': 'delete', 'args': {
-            'volume_id': volume.id, 'cascade': self._rng.random() < 0.5}}
+                             if v.status in ('available', 'error') and
+                             not v.attachments])
+        if volume is None:
+            return None
+        # Cinder refuses to delete a volume with snapshots unless cascaded.
+        has_snapshots = any(s.volume_id == volume.id
+                            for s in snapshots.values())
+        return {'op': 'delete', 'args': {
+            'volume_id': volume.id,
+            'cascade': has_snapshots or self._rng.random() < 0.5}}
 
     def _snapshot(self, volumes, snapshots):
         volume = self._pick([v for v in volumes.values()
