@@ -79,3 +79,29 @@ def os_brick_discovery_client_configurable():
     except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
         return False
     return True
+
+
+def cinder_db_models():
+    """Cinder's database models module.
+
+    ``cinder.db.models`` from 2026.2 on, ``cinder.db.sqlalchemy.models``
+    before.
+    """
+    try:
+        from cinder.db import models
+    except ImportError:
+        from cinder.db.sqlalchemy import models
+    return models
+
+
+def cinder_db_engine():
+    """The SQLAlchemy engine of Cinder's database in this process.
+
+    ``cinder.db.api.get_engine`` from 2026.2 on; before, the database API
+    lived in ``cinder.db.sqlalchemy.api``.
+    """
+    from cinder.db import api
+    if hasattr(api, 'get_engine'):
+        return api.get_engine()
+    from cinder.db.sqlalchemy import api as sqlalchemy_api
+    return sqlalchemy_api.get_engine()

@@ -16,16 +16,17 @@
 
 import dataclasses
 
-from cinder.db import models as cinder_models
 from cinder import exception as cinder_exception
 import sqlalchemy
 
 from lightos_cinder.checkconfig import report as report_module
+from lightos_cinder import compat
 from lightos_cinder import exception
 from lightos_cinder import qos
 from lightos_cinder import specs
 
 BACKEND_NAME = 'volume_backend_name'
+cinder_models = compat.cinder_db_models()
 
 
 @dataclasses.dataclass

@@ -36,7 +36,6 @@ pytest.
 import os
 
 from cinder import context as cinder_context
-from cinder.db import api as db_api
 from cinder.db import migration
 from cinder import exception as cinder_exception
 from cinder import objects
@@ -46,6 +45,7 @@ from cinder.volume import volume_types
 from oslo_config import cfg
 from sqlalchemy import event
 
+from lightos_cinder import compat
 from lightos_cinder.demo import cinderconf
 from lightos_cinder.demo import harness
 from lightos_cinder import exception
@@ -305,7 +305,7 @@ def _serialize_transactions():
         return
     _DATABASE['serialized'] = True
 
-    @event.listens_for(db_api.get_engine(), 'before_cursor_execute',
+    @event.listens_for(compat.cinder_db_engine(), 'before_cursor_execute',
                        retval=True)
     def _begin_immediate(conn, cursor, statement, parameters, context,
                          executemany):

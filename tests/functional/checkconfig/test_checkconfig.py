@@ -21,12 +21,12 @@ import sys
 import uuid
 
 from cinder.db import migration
-from cinder.db import models as cinder_models
 import pytest
 import sqlalchemy
 import trustme
 
 from lightos_cinder.cmd import main as cmd_main
+from lightos_cinder import compat
 from lightos_cinder.simulator import auth
 
 
@@ -69,7 +69,7 @@ def types_db(cinder_schema, tmp_path):
         path = tmp_path / 'cinder.sqlite'
         shutil.copy(str(cinder_schema), str(path))
         engine = sqlalchemy.create_engine('sqlite:///%s' % path)
-        tables = cinder_models.BASE.metadata.tables
+        tables = compat.cinder_db_models().BASE.metadata.tables
         with engine.begin() as db:
             for name, extra, qos_specs in types:
                 type_id, qos_id = str(uuid.uuid4()), None
