@@ -29,6 +29,10 @@ def has_threading_backend():
     releases add a threading one (module ``backend.threading``, later
     ``backend._threading``).
     """
+    # Its ``threading`` extra brings cotyledon, without which the backend
+    # cannot load (found missing in 2025.2's and 2026.1's environments).
+    if importlib.util.find_spec('cotyledon') is None:
+        return False
     return any(importlib.util.find_spec('oslo_service.backend.%s' % name)
                for name in ('threading', '_threading'))
 
