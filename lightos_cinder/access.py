@@ -207,12 +207,19 @@ class AccessManager(object):
         """
         use_ipacl = self._conf.lightos_use_ipacl
         nqn = connector['nqn']
-        live = [a for a in self._read_attachments(volume)
-                if attachments_module.holds_access(a)]
-        here = [a for a in live if attachments_module.same_host(a, connector)]
+        read = {}
+
+        def read_here():
+            read['live'] = [a for a in self._read_attachments(volume)
+                            if attachments_module.holds_access(a)]
+            return [a for a in read['live']
+                    if attachments_module.same_host(a, connector)]
+
         if own is None:
-            own = any(attachments_module.is_own(a, connector) for a in here)
-        users = self._ledger.users_after(volume.id, nqn, here, own=own)
+            own = any(attachments_module.is_own(a, connector)
+                      for a in read_here())
+        users = self._ledger.users_after(volume.id, nqn, read_here, own=own)
+        live = read['live']
         if users:
             LOG.info('Keeping host %(nqn)s access to Cinder volume %(id)s: '
                      '%(users)d other attachment(s) on that host still use '

@@ -15,12 +15,19 @@
 """Which Cinder attachments of a volume still need a host's access."""
 
 import threading
+import time
 
 from cinder import context as cinder_context
 from cinder.db import api as db
 from cinder import exception as cinder_exception
 from cinder import objects
 from cinder.objects import fields
+from oslo_log import log as logging
+
+from lightos_cinder import exception
+from lightos_cinder import waiters
+
+LOG = logging.getLogger(__name__)
 
 _GONE = (fields.VolumeAttachStatus.DETACHED, fields.VolumeAttachStatus.DELETED)
 
@@ -79,6 +86,16 @@ def _short(attachment_id):
     return attachment_id[:_ID_CHARS]
 
 
+def _ids(attachments):
+    return frozenset(_short(a.id) for a in attachments)
+
+
+# What the stores hold per volume and host: how many detaches kept the
+# host's access, the attachment ids the last of them saw, and when (wall
+# clock seconds, shared by every service of a cluster) the last one kept it.
+_NOTHING = (0, frozenset(), 0)
+
+
 class MemoryStore(object):
     """Ledger entries of one cinder-volume process."""
 
@@ -88,7 +105,7 @@ class MemoryStore(object):
 
     def load(self, volume_id, host):
         with self._lock:
-            return self._entries.get((volume_id, host), (0, frozenset()))
+            return self._entries.get((volume_id, host), _NOTHING)
 
     def save(self, volume_id, host, entry):
         with self._lock:
@@ -125,9 +142,11 @@ class DatabaseStore(object):
     def load(self, volume_id, host):
         value = (self._metadata(volume_id) or {}).get(_KEY_PREFIX + host)
         if not value:
-            return 0, frozenset()
-        count, _sep, ids = value.partition(' ')
-        return int(count), frozenset(ids.split())
+            return _NOTHING
+        head, _sep, ids = value.partition(' ')
+        # Entries written before the time was kept read as old ones.
+        count, _sep, since = head.partition('@')
+        return int(count), frozenset(ids.split()), int(since or 0)
 
     def save(self, volume_id, host, entry):
         metadata = self._metadata(volume_id)
@@ -135,8 +154,9 @@ class DatabaseStore(object):
             return
         key = _KEY_PREFIX + host
         if entry:
-            count, ids = entry
-            value = ' '.join([str(count)] + sorted(ids)[:_MAX_IDS])
+            count, ids, since = entry
+            value = ' '.join(['%d@%d' % (count, since)] +
+                             sorted(ids)[:_MAX_IDS])
             db.volume_admin_metadata_update(self._context, volume_id,
                                             {key: value}, False)
         elif key in metadata:
@@ -158,28 +178,81 @@ class DetachLedger(object):
     counts such detaches per volume and host; a count ends when one of the
     attachments it saw is gone. Attachments on one host with one connector
     are interchangeable for access, so a count is all that is needed.
+
+    Cinder does not say which attachment a detach is for, so a detach
+    retried after its first call kept access but never completed in Cinder
+    (cinder-api died, or gave up at its RPC timeout) would count twice.
+    Cinder removes the attachment of a completed detach within moments of
+    terminate_connection returning; a count whose attachments all outlive
+    ``settle_time`` seconds belongs to detaches that did not complete, and
+    is dropped.
     """
 
-    def __init__(self, store=None):
+    def __init__(self, store=None, settle_time=10, clock=time.time,
+                 wait_clock=time.monotonic, sleep=time.sleep):
         self._store = store or MemoryStore()
+        self._settle_time = settle_time
+        # Ages are told by the wall clock, which every service shares; the
+        # wait runs on the monotonic one of operation budgets.
+        self._clock = clock
+        self._wait_clock = wait_clock
+        self._sleep = sleep
 
-    def users_after(self, volume_id, host, attachments, own):
+    def users_after(self, volume_id, host, read, own):
         """How many attachments still use ``host`` once this detach is done.
 
-        ``attachments`` are the live ones on that host; ``own`` says
+        ``read()`` returns the live attachments on that host; ``own`` says
         whether the detach is for one of them. Call it under the volume's
         lock.
         """
-        ids = frozenset(_short(a.id) for a in attachments)
-        count, seen = self._store.load(volume_id, host)
+        here = read()
+        count, seen, since = self._store.load(volume_id, host)
+        if count and not seen - _ids(here):
+            here = self._await_removal(volume_id, host, read, seen, since)
+            if here is None:
+                LOG.warning('Detaches of Cinder volume %(id)s from host '
+                            '%(host)s that kept its access %(age)d s ago '
+                            'did not complete in Cinder: attachments '
+                            '%(seen)s remain. Counting them no more.',
+                            {'id': volume_id, 'host': host,
+                             'age': self._clock() - since,
+                             'seen': ', '.join(sorted(seen))})
+                count, seen, here = 0, frozenset(), read()
+        ids = _ids(here)
         count = max(0, count - len(seen - ids))
         users = len(ids) - count - (1 if own else 0)
         if users > 0 and own:
             count += 1
+            since = int(self._clock())
         keep = users > 0 and count
         if keep or seen:
-            self._store.save(volume_id, host, (count, ids) if keep else None)
+            self._store.save(volume_id, host,
+                             (count, ids, since) if keep else None)
         return max(users, 0)
+
+    def _await_removal(self, volume_id, host, read, seen, since):
+        """The attachments once one of ``seen`` is gone; None if none goes.
+
+        Waits at most until ``settle_time`` after the last kept detach.
+        """
+        def probe():
+            here = read()
+            if seen - _ids(here):
+                return here
+            raise exception.NotReady('attachments %s remain' %
+                                     ', '.join(sorted(seen)))
+
+        left = self._settle_time - (self._clock() - since)
+        if left <= 0:
+            return None
+        try:
+            return waiters.wait_for(
+                probe, timeout=left, max_interval=0.5,
+                clock=self._wait_clock, sleep=self._sleep,
+                what='Cinder to remove an attachment of volume %s on host '
+                     '%s' % (volume_id, host))
+        except exception.WaitTimeout:
+            return None
 
     def forget(self, volume_id):
         """Drop what is known of a volume (every host lost access)."""

@@ -138,7 +138,9 @@ class LightOSVolumeDriver(driver.VolumeDriver):
             self._access = access.AccessManager(
                 conf, self._cluster, self._adapter, translator,
                 read_attachments=attachments.from_database,
-                ledger=attachments.DetachLedger(attachments.DatabaseStore()))
+                ledger=attachments.DetachLedger(
+                    attachments.DatabaseStore(),
+                    settle_time=conf.lightos_detach_settle_time))
         else:
             self._access = access.AccessManager(
                 conf, self._cluster, self._adapter, translator)

@@ -140,6 +140,22 @@ driver_opts = [
                     'delete, extend, snapshots) are bounded per request by '
                     'lightos_api_request_deadline and per wait by '
                     'lightos_state_wait_timeout instead.'),
+    cfg.IntOpt('lightos_detach_settle_time',
+               default=10,
+               min=0,
+               max=60,
+               help='Seconds within which Cinder removes the attachment of a '
+                    'completed detach. Cinder does not tell the driver which '
+                    'attachment a detach is for: when a detach kept a '
+                    "host's access for another attachment on that host, a "
+                    'later detach from the host waits (up to this long '
+                    'after the first) for one of the attachments the first '
+                    'saw to go; if none goes, the first detach did not '
+                    'complete in Cinder (its cinder-api call died or timed '
+                    'out) and no longer counts, so retrying it cannot '
+                    'revoke access that another attachment still uses. Too '
+                    'short for a slow cinder-api, two concurrent detaches '
+                    'from one host may leave that host access after both.'),
     cfg.IntOpt('lightos_state_wait_timeout',
                default=300,
                min=1,

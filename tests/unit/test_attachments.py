@@ -20,6 +20,7 @@ from cinder import objects
 import pytest
 
 from lightos_cinder import attachments
+from tests.unit import fakes
 
 objects.register_all()
 
@@ -58,34 +59,102 @@ def test_own_means_the_stored_connector():
     assert not attachments.is_own(_attachment(connector=other_mount), HOST)
 
 
+class _Reads(object):
+    """Cinder's database as the ledger reads it.
+
+    ``removals`` maps a read's number to the attachments Cinder has
+    removed by then.
+    """
+
+    def __init__(self, attachments, removals=None):
+        self.attachments = list(attachments)
+        self.removals = dict(removals or {})
+        self.count = 0
+
+    def __call__(self):
+        self.count += 1
+        for gone in self.removals.pop(self.count, ()):
+            self.attachments.remove(gone)
+        return list(self.attachments)
+
+
+def _ledger(clock=None):
+    clock = clock or fakes.FakeClock()
+    return attachments.DetachLedger(settle_time=10, clock=clock,
+                                    wait_clock=clock, sleep=clock.sleep)
+
+
+def _users(ledger, attached, own=True, removals=None):
+    return ledger.users_after('v', 'h', _Reads(attached, removals), own=own)
+
+
 def test_ledger_counts_a_kept_detach_until_its_attachment_is_gone():
-    ledger = attachments.DetachLedger()
+    ledger = _ledger()
     first, second = _attachment(), _attachment()
-    assert ledger.users_after('v', 'h', [first, second], own=True) == 1
-    # The second detach before Cinder dropped the first attachment.
-    assert ledger.users_after('v', 'h', [first, second], own=True) == 0
+    assert _users(ledger, [first, second]) == 1
+    # The second detach comes before Cinder dropped the first attachment,
+    # which it does while the second waits.
+    assert _users(ledger, [first, second], removals={3: [first]}) == 0
 
 
 def test_ledger_forgets_once_the_attachment_is_gone():
-    ledger = attachments.DetachLedger()
+    ledger = _ledger()
     first, second, third = _attachment(), _attachment(), _attachment()
-    assert ledger.users_after('v', 'h', [first, second], own=True) == 1
+    assert _users(ledger, [first, second]) == 1
     # first is gone, third arrived: second's detach leaves third.
-    assert ledger.users_after('v', 'h', [second, third], own=True) == 1
-    assert ledger.users_after('v', 'h', [third], own=True) == 0
+    assert _users(ledger, [second, third]) == 1
+    assert _users(ledger, [third]) == 0
 
 
 def test_a_detach_for_no_attachment_keeps_every_user():
-    ledger = attachments.DetachLedger()
+    ledger = _ledger()
     instance = _attachment()
     # cinder-volume's own attach of the volume on a compute host.
-    assert ledger.users_after('v', 'h', [instance], own=False) == 1
-    assert ledger.users_after('v', 'h', [instance], own=True) == 0
+    assert _users(ledger, [instance], own=False) == 1
+    assert _users(ledger, [instance]) == 0
 
 
 def test_forget_drops_a_volume():
-    ledger = attachments.DetachLedger()
+    ledger = _ledger()
     first, second = _attachment(), _attachment()
-    ledger.users_after('v', 'h', [first, second], own=True)
+    _users(ledger, [first, second])
     ledger.forget('v')
-    assert ledger.users_after('v', 'h', [first, second], own=True) == 1
+    assert _users(ledger, [first, second]) == 1
+
+
+def test_a_retried_detach_that_never_completed_counts_once():
+    """A detach retried after cinder-api died counts once.
+
+    The first call kept access; retried, it must keep the access the other
+    attachment uses.
+    """
+    clock = fakes.FakeClock()
+    ledger = _ledger(clock)
+    first, second = _attachment(), _attachment()
+    assert _users(ledger, [first, second]) == 1
+    assert _users(ledger, [first, second]) == 1
+    # It waited for the first attachment to go, up to the settle time.
+    assert sum(clock.sleeps) == pytest.approx(10)
+    # Cinder completes the retry; the other attachment's detach revokes.
+    assert _users(ledger, [second]) == 0
+
+
+def test_an_old_kept_detach_is_not_awaited():
+    clock = fakes.FakeClock()
+    ledger = _ledger(clock)
+    first, second = _attachment(), _attachment()
+    assert _users(ledger, [first, second]) == 1
+    clock.now += 60
+    # The other attachment's detach after the first one's was abandoned:
+    # that one is still attached in Cinder.
+    assert _users(ledger, [first, second]) == 1
+    assert clock.sleeps == []
+
+
+def test_the_database_store_reads_entries_without_a_time():
+    store = attachments.DatabaseStore()
+    value = '2 0a1b2c3d 4e5f6a7b'
+    metadata = {attachments._KEY_PREFIX + 'h': value}
+    store._metadata = lambda volume_id: metadata
+    assert store.load('v', 'h') == (
+        2, frozenset(['0a1b2c3d', '4e5f6a7b']), 0)

@@ -35,6 +35,11 @@ from tests.functional import cinderservices
 from tests.functional.driver import helpers
 
 BACKEND = 'lightos-a'
+# Cinder (in this process) removes the attachment of a completed detach
+# within this; a test that waits it out for an interrupted detach pays it.
+SETTLE = 5
+# How long a test gives a detach to reach its wait for another detach.
+REACH_WAIT = 0.5
 
 
 @pytest.fixture(scope='module')
@@ -42,7 +47,8 @@ def cinder(simulator, cinder_database, tmp_path_factory):
     """cinder-scheduler, -backup and -volume (one backend) in process."""
     services = cinderservices.CinderServices(
         str(tmp_path_factory.mktemp('cinder')),
-        {BACKEND: simulator.cinder_conf(BACKEND)}, cinder_database)
+        {BACKEND: simulator.cinder_conf(BACKEND) +
+         'lightos_detach_settle_time = %d\n' % SETTLE}, cinder_database)
     services.start()
     yield services
     services.stop()
@@ -79,6 +85,15 @@ def _complete(ctxt, attachment):
         microversions.NEW_ATTACH_COMPLETION)
     attachments_api.AttachmentsController().complete(
         request, attachment.id, body={'os-complete': {}})
+
+
+def _attach_twice(cinder, ctxt, volume, connector):
+    """Two servers on one host, both attached."""
+    attached = []
+    for _server in range(2):
+        attached.append(_attach(cinder, ctxt, volume, connector))
+        _complete(ctxt, attached[-1])
+    return attached
 
 
 def _detach(cinder, ctxt, attachment):
@@ -120,10 +135,7 @@ def test_detach_keeps_access_of_an_attaching_same_host_attachment(
 
 def test_racing_same_host_detaches_leave_no_access(sim, cinder, nova, volume):
     host = helpers.connector(2)
-    first = _attach(cinder, nova, volume, host)
-    _complete(nova, first)
-    second = _attach(cinder, nova, volume, host)
-    _complete(nova, second)
+    first, second = _attach_twice(cinder, nova, volume, host)
     manager = cinder.volume_managers[BACKEND]
 
     # The first detach's volume-service half (terminate_connection) is done
@@ -133,8 +145,12 @@ def test_racing_same_host_detaches_leave_no_access(sim, cinder, nova, volume):
     manager.attachment_delete(admin, first.id,
                               objects.Volume.get_by_id(admin, volume.id))
     assert _acl(sim, volume) == (host['nqn'],)
-    _detach(cinder, nova, second)
+    detach = threading.Thread(target=_detach, args=(cinder, nova, second))
+    detach.start()
+    # cinder-api finishes the first detach while the second one waits.
+    detach.join(REACH_WAIT)
     objects.Volume.get_by_id(admin, volume.id).finish_detach(first.id)
+    detach.join()
 
     assert _acl(sim, volume) == (models.ALLOW_NONE,)
     assert objects.VolumeAttachmentList.get_all_by_volume_id(
@@ -151,7 +167,9 @@ def _assert_nothing_remembered(admin, volume):
 def other_service(sim):
     """The driver of a second cinder-volume service of the cluster."""
     other = driver.LightOSVolumeDriver(
-        configuration=helpers.backend_config(sim), host='other@%s' % BACKEND,
+        configuration=helpers.backend_config(
+            sim, lightos_detach_settle_time=SETTLE),
+        host='other@%s' % BACKEND,
         cluster_name='lightos-cluster@%s' % BACKEND, is_vol_db_empty=False)
     other.do_setup(cinder_context.get_admin_context())
     yield other
@@ -162,23 +180,49 @@ def test_same_host_detaches_on_two_services_leave_no_access(
         sim, cinder, nova, volume, other_service):
     """Active-active: the second detach is handled by another service."""
     host = helpers.connector(3)
-    first = _attach(cinder, nova, volume, host)
-    _complete(nova, first)
-    second = _attach(cinder, nova, volume, host)
-    _complete(nova, second)
+    first, second = _attach_twice(cinder, nova, volume, host)
     admin = cinder_context.get_admin_context()
 
     cinder.volume_managers[BACKEND].attachment_delete(
         admin, first.id, objects.Volume.get_by_id(admin, volume.id))
     assert _acl(sim, volume) == (host['nqn'],)
     stored = objects.VolumeAttachment.get_by_id(admin, second.id)
-    assert other_service.terminate_connection(
-        objects.Volume.get_by_id(admin, volume.id), stored.connector) is False
+    shared = []
+    detach = threading.Thread(target=lambda: shared.append(
+        other_service.terminate_connection(
+            objects.Volume.get_by_id(admin, volume.id), stored.connector)))
+    detach.start()
+    detach.join(REACH_WAIT)
+    objects.Volume.get_by_id(admin, volume.id).finish_detach(first.id)
+    detach.join()
+    assert shared == [False]
     assert _acl(sim, volume) == (models.ALLOW_NONE,)
 
-    for attachment in (first, second):
-        objects.Volume.get_by_id(admin, volume.id).finish_detach(
-            attachment.id)
+    objects.Volume.get_by_id(admin, volume.id).finish_detach(second.id)
+    _assert_nothing_remembered(admin, volume)
+
+
+def test_a_retried_detach_keeps_access_another_attachment_uses(
+        sim, cinder, nova, volume):
+    """A detach retried after Cinder did not complete it counts once.
+
+    cinder-api died (or gave up) after the volume service's half of a
+    detach kept the host's access: the attachment stays, and the detach
+    is retried. Counted twice, the retry revoked the host although the
+    other attachment still used it.
+    """
+    host = helpers.connector(6)
+    first, second = _attach_twice(cinder, nova, volume, host)
+    admin = cinder_context.get_admin_context()
+    cinder.volume_managers[BACKEND].attachment_delete(
+        admin, first.id, objects.Volume.get_by_id(admin, volume.id))
+
+    _detach(cinder, nova, first)
+    assert _acl(sim, volume) == (host['nqn'],)
+    assert _status(nova, second) == fields.VolumeAttachStatus.ATTACHED
+
+    _detach(cinder, nova, second)
+    assert _acl(sim, volume) == (models.ALLOW_NONE,)
     _assert_nothing_remembered(admin, volume)
 
 
