@@ -37,7 +37,9 @@ transport_url = fake:/
 log_file = %(log_file)s
 debug = True
 reinit_driver_count = 0
-service_down_time = 3600
+# Heartbeats every second (volumeservice.REPORT_INTERVAL): a service is
+# reported down a few seconds after it died, as the workers cleanup needs.
+service_down_time = 10
 
 [coordination]
 backend_url = %(coordination)s

@@ -15,11 +15,13 @@
 """A service of the cluster SIGKILLed under load; etcd stopped for a while.
 
 The kill test follows Cinder's active-active admin guide: the survivor
-keeps serving, the workers cleanup of the dead service's in-flight work
-(VolumeManager.do_cleanup, what ``cinder work-cleanup`` asks a service of
-the cluster to do) moves every resource to a final state, and what was left
-in error or half attached is deleted as an operator would. The outcome is
-printed at the end of the run and must have no leak and no stale ACL.
+keeps serving; once the dead service is reported down, the workers cleanup
+API (``cinder work-cleanup``: cinder-api, the scheduler's work_cleanup, a
+cast to the cluster that the survivor's VolumeManager.do_cleanup takes)
+moves every resource the dead service had in flight to a final state, and
+what was left in error or half attached is deleted as an operator would.
+The outcome is printed at the end of the run and must have no leak and no
+stale ACL.
 """
 
 import json
@@ -111,6 +113,30 @@ def _clean_up_leftovers(svc, records, connectors):
     _settle(futures)
 
 
+def _wait_reported_down(svc, host):
+    """Poll ``cinder service-list`` until ``host`` is down; its row."""
+    def probe():
+        found = svc.call('services')
+        if found[host]['is_up']:
+            raise exception.NotReady('%s is up' % host)
+        assert found['node-b@lightos']['is_up'], found
+        return found[host]
+    return waiters.wait_for(probe, timeout=60, interval=0.5, max_interval=2,
+                            what='%s to be reported down' % host)
+
+
+def _wait_cleaned(svc):
+    """Wait for the cast cleanup to finish its work; Cinder's records."""
+    def probe():
+        workers = svc.call('records')['workers']
+        if workers:
+            raise exception.NotReady(workers)
+    waiters.wait_for(probe, timeout=120, interval=0.2, max_interval=2,
+                     what='the workers cleanup to finish')
+    # Read again: the probe's volumes may predate its workers.
+    return svc.call('records')
+
+
 def test_sigkill_one_service_under_load(services, sim, report):
     a, b = services
     shared = _new_id()
@@ -155,9 +181,22 @@ def test_sigkill_one_service_under_load(services, sim, report):
     waiters.wait_for(answered, timeout=60, interval=0.1, max_interval=1,
                      what='the simulator to answer every request')
 
-    dead_id = b.call('cleanup', host='node-a')
-    records = b.call('records')
-    assert [w for w in records['workers'] if w['service_id'] == dead_id] == []
+    dead = _wait_reported_down(b, 'node-a@lightos')
+    pending = {(w['resource_type'], w['resource_id']): w['status']
+               for w in b.call('records')['workers']
+               if w['service_id'] == dead['id']}
+    assert pending, 'node-a left no work to clean'
+    # cinder --os-volume-api-version 3.24 work-cleanup --host node-a@lightos
+    answer = b.call('workers_cleanup', host='node-a@lightos')
+    assert answer == {'cleaning': ['node-a@lightos'], 'unavailable': []}, (
+        answer)
+    records = _wait_cleaned(b)
+    # Nothing node-a was working on is left in the status of that work.
+    now = {('Volume', v['id']): v['status'] for v in records['volumes']}
+    now.update({('Snapshot', s['id']): s['status']
+                for s in records['snapshots']})
+    assert not [key for key, status in pending.items()
+                if now.get(key) == status], (pending, now)
     # Work the dead service had started is in error (or done); a create
     # whose record was written but whose work never started has no workers
     # entry and stays creating, for the operator's reset-state and delete.
@@ -175,7 +214,7 @@ def test_sigkill_one_service_under_load(services, sim, report):
     final['attachments_without_connector'] = len(
         [x for v in after_records['volumes'] for x in v['attachments']
          if not x['nqn']])
-    report('SIGKILL of node-a under load: after do_cleanup %s; after '
+    report('SIGKILL of node-a under load: after work-cleanup %s; after '
            'deleting leftovers %s' % (json.dumps(after_cleanup),
                                       json.dumps(final)))
     assert final['leaks'] == 0 and final['stale_acl_entries'] == 0, final

@@ -18,13 +18,15 @@ Run as ``python -m tests.functional.activeactive.volumeservice CONF OWN HOST``
 (cinder.conf of the cluster, this service's own overrides; or
 ``CONF CONF --db-sync`` once, to create the shared database).
 The process is what cinder-volume is for one backend of a cluster: Cinder's
-Service (its row in the shared database, with the cluster name) and
-VolumeManager with the LightOS driver, Cinder's coordinator started on the
-configured backend. What cinder-api would cast to the cluster arrives as
-JSON lines on stdin instead of RPC messages; each runs in its own thread,
-as the RPC server's executor would run it, and its outcome goes back as a
-JSON line on stdout. The records it creates are what cinder-api would have
-written before casting.
+Service (its row in the shared database, with the cluster name, started
+and sending heartbeats) and VolumeManager with the LightOS driver, Cinder's
+coordinator started on the configured backend. What cinder-api would cast
+to the cluster arrives as JSON lines on stdin instead of RPC messages; each
+runs in its own thread, as the RPC server's executor would run it, and its
+outcome goes back as a JSON line on stdout. The records it creates are what
+cinder-api would have written before casting. The workers cleanup goes
+through Cinder's API controller and scheduler in this process (see
+``scheduler``).
 """
 
 import json
@@ -34,9 +36,13 @@ import threading
 import traceback
 import uuid
 
+from tests.functional.activeactive import scheduler
+
 BACKEND = 'lightos'
 CLUSTER = 'lightos-cluster'
 PROJECT = 'aa-project'
+# Seconds between heartbeats; the cluster's service_down_time is a few.
+REPORT_INTERVAL = 1
 
 
 def _volume_row(volume, attachments):
@@ -68,9 +74,10 @@ class VolumeService:
             service_name=BACKEND, coordination=False,
             cluster='%s@%s' % (CLUSTER, BACKEND))
         self.manager = self._service.manager
-        self.manager.init_host(
-            added_to_cluster=self._service.added_to_cluster,
-            service_id=self._service.origin_service_id)
+        # Initialises the manager and listens to the host's and the
+        # cluster's RPC topics (on the in-process transport: what cinder-api
+        # and the scheduler of this process cast reaches this service).
+        self._service.start()
         if not self.manager.driver.initialized:
             raise RuntimeError('the LightOS driver did not initialize')
         self.service_id = self._service.origin_service_id
@@ -78,6 +85,16 @@ class VolumeService:
         self._context = context
         self._coordination = coordination
         self._held = {}
+        self._heartbeat = threading.Thread(target=self._beat, daemon=True)
+        self._heartbeat.start()
+        self._scheduler = scheduler.start(self.host)
+
+    def _beat(self):
+        # Cinder's own heartbeat (report_state), on a thread of ours: it
+        # runs whichever oslo.service backend this Cinder release has.
+        stopped = threading.Event()
+        while not stopped.wait(REPORT_INTERVAL):
+            self._service.report_state()
 
     def ctx(self):
         return self._context.RequestContext(
@@ -177,13 +194,20 @@ class VolumeService:
                                    volume=self._volume(volume_id))
         return self._volume(volume_id).status
 
-    def cleanup(self, host):
-        """What the workers cleanup API asks of this service for ``host``."""
-        dead = self._objects.Service.get_by_args(
-            self.ctx(), '%s@%s' % (host, BACKEND), 'cinder-volume')
-        request = self._objects.CleanupRequest(self.ctx(), service_id=dead.id)
-        self.manager.do_cleanup(self.ctx(), request)
-        return dead.id
+    def workers_cleanup(self, **body):
+        """POST /workers/cleanup (microversion 3.24) with ``body``.
+
+        Cinder's API controller asks the scheduler (over RPC), which casts
+        a cleanup of each matching service that is down to a live service
+        of its cluster: here, this one.
+        """
+        return scheduler.workers_cleanup(self.ctx(), body)
+
+    def services(self):
+        """``cinder service-list``: volume services by host, up or down."""
+        return {s.host: {'id': s.id, 'is_up': bool(s.is_up)}
+                for s in self._objects.ServiceList.get_all(
+                    self.ctx(), {'binary': 'cinder-volume'})}
 
     # -- what the tests read -------------------------------------------------
 
