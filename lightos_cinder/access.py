@@ -21,6 +21,7 @@ from oslo_utils import excutils
 
 from lightos_cinder import acl
 from lightos_cinder import attachments as attachments_module
+from lightos_cinder import grants as grants_module
 from lightos_cinder import naming
 from lightos_cinder import steps as steps_module
 
@@ -46,7 +47,7 @@ class AccessManager(object):
 
     def __init__(self, conf, cluster, adapter, translator,
                  read_attachments=attachments_module.from_volume,
-                 ledger=None):
+                 ledger=None, grants=None, service=None):
         self._conf = conf
         self._cluster = cluster
         self._adapter = adapter
@@ -55,6 +56,10 @@ class AccessManager(object):
         # under the volume lock (the caller's copy may predate the wait).
         self._read_attachments = read_attachments
         self._ledger = ledger or attachments_module.DetachLedger()
+        # Grants are recorded before they are made; ``service`` (this
+        # cinder-volume's host) tells this service's records at start-up.
+        self._grants = grants or grants_module.MemoryGrants()
+        self._service = service
 
     def _check_connector(self, connector):
         missing = []
@@ -89,6 +94,7 @@ class AccessManager(object):
         host_ips = list(connector.get('host_ips') or ())
         use_ipacl = self._conf.lightos_use_ipacl
         location, found = self._adapter.require(volume)
+        self._grants.record(volume.id, self._service, connector)
         outcome = {}
 
         def change(current):
@@ -150,6 +156,7 @@ class AccessManager(object):
             # The grant may have changed the volume since ``found``.
             self._revoke_host(volume, connector, location, found, own=False,
                               known=False)
+            self._grants.drop(volume.id, connector['nqn'])
         except cinder_exception.CinderException as exc:
             LOG.error('Host %(nqn)s may keep access to LightOS volume '
                       '%(uuid)s (project %(project)s) of Cinder volume '
@@ -186,6 +193,7 @@ class AccessManager(object):
                      'revoke.', {'name': naming.volume_name(volume),
                                  'id': volume.id,
                                  'project': location.project})
+            self._grants.drop(volume.id)
             return False
         use_ipacl = self._conf.lightos_use_ipacl
         nqn = (connector or {}).get('nqn')
@@ -195,7 +203,38 @@ class AccessManager(object):
             raise cinder_exception.InvalidConnectorException(
                 missing='nqn (cannot tell which host to revoke; use a '
                         'force detach to revoke every host)')
-        return self._revoke_host(volume, connector, location, found)
+        shared = self._revoke_host(volume, connector, location, found)
+        # Access is now Cinder's attachments' (a detach from the host ran).
+        self._grants.drop(volume.id, nqn)
+        return shared
+
+    @coordination.synchronized(_LOCK)
+    def settle_grants(self, volume, pending):
+        """Withdraw the grants this service recorded that Cinder never took.
+
+        For the start-up of the service: any grant it was still making died
+        with its previous run. ``pending`` maps NQNs to recorded grants. A
+        grant that an attachment of the host holds just loses its record.
+        """
+        mine = {nqn: grant for nqn, grant in pending.items()
+                if grant.service == self._service}
+        if not mine:
+            return
+        location, found = self._adapter.lookup(volume)
+        live = [a for a in self._read_attachments(volume)
+                if attachments_module.holds_access(a)]
+        for nqn, grant in sorted(mine.items()):
+            held = any(attachments_module.same_host(a, grant.connector)
+                       for a in live)
+            if found is not None and not held:
+                LOG.warning('Withdrawing host %(nqn)s access to Cinder '
+                            'volume %(id)s: it was granted while this '
+                            'service stopped, before Cinder stored an '
+                            'attachment for it.', {'nqn': nqn,
+                                                   'id': volume.id})
+                self._revoke_host(volume, grant.connector, location, found,
+                                  own=False, known=False)
+            self._grants.drop(volume.id, nqn)
 
     def _revoke_host(self, volume, connector, location, found, own=None,
                      known=True):
@@ -268,6 +307,7 @@ class AccessManager(object):
         self._update(volume, location, found, change,
                      'revoke every host access')
         self._ledger.forget(volume.id)
+        self._grants.drop(volume.id)
         LOG.info('Revoked every host access to LightOS volume %(uuid)s '
                  '(project %(project)s) of Cinder volume %(id)s.',
                  {'uuid': found.uuid, 'project': location.project,

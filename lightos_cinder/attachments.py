@@ -96,6 +96,17 @@ def _ids(attachments):
 _NOTHING = (0, frozenset(), 0)
 
 
+def admin_metadata(context, volume_id):
+    """The volume's admin metadata; None for a volume Cinder does not know.
+
+    A driver-internal temporary volume has no attachments to remember.
+    """
+    try:
+        return db.volume_admin_metadata_get(context, volume_id)
+    except cinder_exception.VolumeNotFound:
+        return None
+
+
 class MemoryStore(object):
     """Ledger entries of one cinder-volume process."""
 
@@ -132,12 +143,7 @@ class DatabaseStore(object):
         self._context = cinder_context.get_admin_context()
 
     def _metadata(self, volume_id):
-        try:
-            return db.volume_admin_metadata_get(self._context, volume_id)
-        except cinder_exception.VolumeNotFound:
-            # A volume Cinder does not know (a driver-internal temporary
-            # one) has no attachments to remember.
-            return None
+        return admin_metadata(self._context, volume_id)
 
     def load(self, volume_id, host):
         value = (self._metadata(volume_id) or {}).get(_KEY_PREFIX + host)

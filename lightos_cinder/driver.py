@@ -33,6 +33,7 @@ from lightos_cinder import client as client_module
 from lightos_cinder import cluster as cluster_module
 from lightos_cinder import credentials
 from lightos_cinder import exception
+from lightos_cinder import grants
 from lightos_cinder import hostcopy
 from lightos_cinder import manage
 from lightos_cinder import naming
@@ -140,10 +141,12 @@ class LightOSVolumeDriver(driver.VolumeDriver):
                 read_attachments=attachments.from_database,
                 ledger=attachments.DetachLedger(
                     attachments.DatabaseStore(),
-                    settle_time=conf.lightos_detach_settle_time))
+                    settle_time=conf.lightos_detach_settle_time),
+                grants=grants.DatabaseGrants(), service=self.host)
         else:
             self._access = access.AccessManager(
-                conf, self._cluster, self._adapter, translator)
+                conf, self._cluster, self._adapter, translator,
+                service=self.host)
         self._manage = manage.ManageManager(conf, self._client, self._adapter,
                                             translator, self._known_projects)
         self._retype = retype_module.RetypeManager(
@@ -202,12 +205,16 @@ class LightOSVolumeDriver(driver.VolumeDriver):
     def update_provider_info(self, volumes, snapshots):
         """Record the project of volumes that predate provider_id.
 
-        No request is sent: a deployment may hold tens of thousands of
-        volumes and this runs before the service accepts requests. The UUID
-        is looked up by name when a volume is next used.
+        Cinder calls it at start-up with every volume of the service. No
+        request is sent for provider ids: a deployment may hold tens of
+        thousands of volumes and this runs before the service accepts
+        requests. The UUID is looked up by name when a volume is next used.
+        Grants the previous run of the service was making when it stopped
+        are withdrawn here (see AccessManager.settle_grants).
         """
         updates = []
         for volume in volumes:
+            self._settle_grants(volume)
             if naming.parse_provider_id(volume.get('provider_id')):
                 continue
             try:
@@ -220,6 +227,26 @@ class LightOSVolumeDriver(driver.VolumeDriver):
             updates.append({'id': volume.id,
                             'provider_id': location.provider_id})
         return updates, None
+
+    def _settle_grants(self, volume):
+        # Cinder loads the admin metadata with the volumes it passes.
+        loaded = getattr(volume, 'obj_attr_is_set', None)
+        if self._access is None or not (loaded and loaded('admin_metadata')):
+            return
+        pending = grants.from_metadata(volume.admin_metadata)
+        if not pending:
+            return
+        try:
+            with budget.bounded(self.configuration.lightos_api_service_timeout,
+                                'withdrawing grants of a stopped service'):
+                self._access.settle_grants(volume, pending)
+        except cinder_exception.CinderException as exc:
+            LOG.error('Cannot check the host access of Cinder volume %(id)s '
+                      'that this service was granting when it stopped: '
+                      '%(error)s. A host may keep access to it until it is '
+                      'detached from that host; if no attachment of the '
+                      'volume names a host in its ACL on the cluster, '
+                      'remove that host.', {'id': volume.id, 'error': exc})
 
     # Manage and unmanage
 

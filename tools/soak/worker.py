@@ -66,6 +66,9 @@ class VolumeServices(cinderservices.CinderServices):
     def _add(self, host, binary, *args, **kwargs):
         if binary == 'cinder-backup':
             return None
+        # As cinder-volume does, before init_host: the driver's start-up
+        # recovery takes its per-volume lock through it.
+        coordination.COORDINATOR.start()
         return super()._add(host, binary, *args, **kwargs)
 
     def _wait_backup_service(self):
@@ -278,8 +281,6 @@ def main():
         os.path.join(workdir, 'cinder.sqlite'))
     os.makedirs(services.workdir, exist_ok=True)
     services.start()
-    # Attach and detach take the driver's per-volume lock through it.
-    coordination.COORDINATOR.start()
     types = create_types(Worker._ctxt(None), setup['types'])
     worker = Worker(services, types)
     answers.write(json.dumps({'ready': True, 'pid': os.getpid()}) + '\n')

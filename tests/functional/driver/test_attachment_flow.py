@@ -26,6 +26,7 @@ from cinder import coordination
 from cinder.db import api as db
 from cinder import objects
 from cinder.objects import fields
+from cinder import service
 from oslo_serialization import jsonutils
 import pytest
 
@@ -283,3 +284,73 @@ def test_a_failed_attach_leaves_no_access(sim, cinder, nova, volume):
     assert 'grant host %s access' % host['nqn'] in str(info.value)
     sim.clear_faults()
     assert host['nqn'] not in _acl(sim, volume)
+
+
+@pytest.fixture
+def restart(cinder):
+    """Start the backend's cinder-volume again (its init_host) in process.
+
+    What remains of a killed run is Cinder's database and the cluster; the
+    new run's recovery is Cinder's own init_host with a fresh driver.
+    """
+    started = []
+
+    def run():
+        running = cinder.volume_managers[BACKEND]
+        again = service.Service(
+            host=cinder.backend_host(BACKEND), binary='cinder-volume',
+            topic='cinder-volume',
+            manager='cinder.volume.manager.VolumeManager',
+            service_name=BACKEND, coordination=False)
+        started.append(again)
+        again.manager.init_host(added_to_cluster=None,
+                                service_id=running.service_id)
+        assert again.manager.driver.initialized
+    yield run
+    for again in started:
+        again.manager.driver._client.transport.close()
+
+
+def _grant_then_die(cinder, nova, volume, host):
+    """An attach killed between the grant and Cinder storing the connector.
+
+    Inside cinder-api's attachment_update lock, the first step of the
+    manager's _connection_create runs; the process then dies, so the second
+    (the attachment's connector write) never happens.
+    """
+    attachment = cinder.volume_api.attachment_create(
+        nova, objects.Volume.get_by_id(nova, volume.id), str(uuid.uuid4()))
+    admin = cinder_context.get_admin_context()
+    with coordination.COORDINATOR.get_lock('attachment_update-%s-%s' % (
+            volume.id, host['host'])):
+        cinder.volume_managers[BACKEND].driver.initialize_connection(
+            objects.Volume.get_by_id(admin, volume.id), host)
+    return attachment
+
+
+def test_a_restart_withdraws_a_grant_cinder_never_stored(
+        sim, cinder, nova, volume, restart):
+    host = helpers.connector(7)
+    attachment = _grant_then_die(cinder, nova, volume, host)
+    assert _acl(sim, volume) == (host['nqn'],)
+
+    restart()
+    assert _acl(sim, volume) == (models.ALLOW_NONE,)
+    # What Nova does about the attach that failed with the kill.
+    _detach(cinder, nova, attachment)
+    assert _acl(sim, volume) == (models.ALLOW_NONE,)
+    _assert_nothing_remembered(cinder_context.get_admin_context(), volume)
+
+
+def test_a_restart_keeps_access_an_attachment_holds(
+        sim, cinder, nova, volume, restart):
+    host, other = helpers.connector(8), helpers.connector(9)
+    attached = _attach(cinder, nova, volume, host)
+    _complete(nova, attached)
+    _grant_then_die(cinder, nova, volume, other)
+
+    restart()
+    assert _acl(sim, volume) == (host['nqn'],)
+    _assert_nothing_remembered(cinder_context.get_admin_context(), volume)
+    _detach(cinder, nova, attached)
+    assert _acl(sim, volume) == (models.ALLOW_NONE,)
