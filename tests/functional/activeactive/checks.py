@@ -16,14 +16,12 @@
 
 import collections
 
+from tests.functional import simstate
+
 GIB = 1024 ** 3
-NONE = ['ALLOW_NONE']
+NONE = simstate.NONE
 # Cinder states in which the LightOS object must exist and match exactly.
 SETTLED = ('available', 'in-use')
-
-
-def _by_name(items):
-    return {item['name']: item for item in items}
 
 
 def compare(sim, records, project='default'):
@@ -35,9 +33,9 @@ def compare(sim, records, project='default'):
     attachment without its ACL entry, or a size other than Cinder's, is a
     lost update.
     """
-    raw = sim.state()['projects'].get(project, {})
-    volumes = _by_name(raw.get('volumes', ()))
-    snapshots = _by_name(raw.get('snapshots', ()))
+    raw = simstate.project(sim, project)
+    volumes = simstate.by_name(raw['volumes'])
+    snapshots = simstate.by_name(raw['snapshots'])
     found = collections.defaultdict(list)
     known_volumes = {v['name']: v for v in records['volumes']}
     known_snapshots = {'snapshot-%s' % s['id']: s
@@ -51,14 +49,14 @@ def compare(sim, records, project='default'):
         if volume is None:
             found['missing_volumes'].append(name)
             continue
-        if int(volume['size']) != record['size'] * GIB:
+        if simstate.size(volume) != record['size'] * GIB:
             found['wrong_sizes'].append(
-                (name, int(volume['size']) // GIB, record['size']))
+                (name, simstate.size(volume) // GIB, record['size']))
         live = [a for a in record['attachments']
                 if a['attach_status'] == 'attached']
-        _diff_acl(found, name, volume['acl']['values'],
+        _diff_acl(found, name, simstate.acl(volume),
                   {a['nqn'] for a in live})
-        _diff_acl(found, name, volume['IPAcl']['values'],
+        _diff_acl(found, name, simstate.ip_acl(volume),
                   {ip for a in live for ip in a['host_ips']})
     for name, record in known_snapshots.items():
         if record['status'] == 'available' and name not in snapshots:

@@ -21,6 +21,7 @@ from lightos_cinder import waiters
 from tests.functional.activeactive import checks
 from tests.functional.activeactive import cluster as cluster_mod
 from tests.functional.driver import helpers
+from tests.functional import simstate
 
 # Long enough never to end by itself: the test releases it.
 _HOLD_MS = 120000
@@ -36,10 +37,10 @@ def _start_attach_and_hold(sim, svc, volume_id):
     The first request on the LightOS volume's own path comes from inside
     initialize_connection, under the lock; the simulator holds it.
     """
-    found = helpers.volume_named(sim, 'volume-%s' % volume_id)
+    found = simstate.volume_named(sim, 'volume-%s' % volume_id)
     for node in range(len(sim.addresses)):
         sim.set_fault(node, 'slow', count=1, delay_ms=_HOLD_MS,
-                      path='/volumes/%s' % found.uuid)
+                      path='/volumes/%s' % found['UUID'])
     future = svc.submit('attach', volume_id=volume_id,
                         connector=helpers.connector(1))
 

@@ -19,17 +19,16 @@ import os
 from os_brick import exception as brick_exception
 import pytest
 
-from lightos_cinder import models
 from lightos_cinder.simulator import blockdev
 from tests.functional.dataplane import hosts
-from tests.functional.driver import helpers
+from tests.functional import simstate
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
 
 
 def _uuid(dsim, volume):
-    return helpers.volume_named(dsim, 'volume-%s' % volume.id).uuid
+    return simstate.volume_named(dsim, 'volume-%s' % volume.id)['UUID']
 
 
 @pytest.fixture
@@ -64,8 +63,8 @@ def test_attach_write_read_detach(dsim, drv, volume, host_factory):
     hosts.wait_gone(path, 'the device to go after disconnect_volume')
     assert not os.path.lexists(blockdev.uuid_link(uuid))
     drv.terminate_connection(volume, host.properties)
-    assert helpers.volume_named(
-        dsim, 'volume-%s' % volume.id).acl == (models.ALLOW_NONE,)
+    assert simstate.volume_named(
+        dsim, 'volume-%s' % volume.id)['acl']['values'] == simstate.NONE
 
 
 def test_data_persists_across_attachments(drv, volume, host_factory):
@@ -142,9 +141,9 @@ def test_ip_acl_is_enforced(dsim, make_driver, make_volume, host_factory):
     volume = make_volume()
     drv.create_volume(volume)
     info = drv.initialize_connection(volume, elsewhere.properties)
-    record = helpers.volume_named(dsim, 'volume-%s' % volume.id)
-    assert record.acl == (elsewhere.nqn,)
-    assert record.ip_acl == ('10.99.0.1',)
+    record = simstate.volume_named(dsim, 'volume-%s' % volume.id)
+    assert record['acl']['values'] == [elsewhere.nqn]
+    assert record['IPAcl']['values'] == ['10.99.0.1']
     with pytest.raises(brick_exception.BrickException):
         elsewhere.connect(info, wait=hosts.REFUSED_WAIT)
 

@@ -20,7 +20,7 @@ from cinder import objects
 import pytest
 
 from tests.functional.dataplane import hosts
-from tests.functional.driver import helpers
+from tests.functional import simstate
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
@@ -119,5 +119,5 @@ def test_backup_incremental_restore_round_trip(
     assert _files(services.backup_path) == []
     for item in (restored, volume):
         services.delete_volume(ctxt, item.id)
-    assert helpers.volumes(dsim, PROJECT) == []
+    assert simstate.volumes(dsim, PROJECT) == []
     assert not dsim.data_store.volume_uuids()

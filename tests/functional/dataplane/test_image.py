@@ -20,9 +20,8 @@ import shutil
 from oslo_config import cfg
 import pytest
 
-from lightos_cinder import models
 from tests.functional.dataplane import hosts
-from tests.functional.driver import helpers
+from tests.functional import simstate
 
 CONF = cfg.CONF
 MIB = 1024 * 1024
@@ -126,6 +125,5 @@ def test_image_to_volume_to_image_round_trips(
             assert chunk == bytes(len(chunk))
             rest -= len(chunk)
     # Both copies detached again and revoked the host's access.
-    assert drv._client.get_volume(
-        'default', helpers.volume_named(
-            dsim, 'volume-%s' % volume.id).uuid).acl == (models.ALLOW_NONE,)
+    assert simstate.acl(simstate.volume_named(
+        dsim, 'volume-%s' % volume.id)) == simstate.NONE

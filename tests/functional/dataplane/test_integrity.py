@@ -19,7 +19,7 @@ import os
 import pytest
 
 from tests.functional.dataplane import hosts
-from tests.functional.driver import helpers
+from tests.functional import simstate
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
@@ -118,9 +118,9 @@ def test_rollback_under_an_attached_host_shows_the_snapshot_data(
         os.pwrite(fd, b'after---' * 512, 0)
         os.fsync(fd)
         assert os.pread(fd, 4096, 0) == b'after---' * 512
-        [snap] = helpers.snapshots(dsim)
+        [snap] = simstate.snapshots(dsim)
         drv._client.rollback_volume('default', info['data']['uuid'],
-                                    snap.uuid)
+                                    snap['UUID'])
         assert os.pread(fd, 4096, 0) == b'before--' * 512
     finally:
         os.close(fd)

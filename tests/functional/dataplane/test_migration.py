@@ -20,10 +20,9 @@ from cinder.volume import volume_utils
 import pytest
 
 from lightos_cinder import exception
-from lightos_cinder import models
 from lightos_cinder import waiters
 from tests.functional.dataplane import hosts
-from tests.functional.driver import helpers
+from tests.functional import simstate
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
@@ -58,7 +57,7 @@ def _read(drv, volume, host):
 
 
 def _names(dsim, project):
-    return sorted(v.name for v in helpers.volumes(dsim, project))
+    return sorted(v['name'] for v in simstate.volumes(dsim, project))
 
 
 def _wait_names(dsim, project, names):
@@ -78,7 +77,7 @@ def _wait_names(dsim, project, names):
 
 
 def _lightos_volume(dsim, volume, project):
-    return helpers.volume_named(dsim, 'volume-%s' % volume.name_id, project)
+    return simstate.volume_named(dsim, 'volume-%s' % volume.name_id, project)
 
 
 def test_migrate_with_host_copy_keeps_the_data(
@@ -107,8 +106,8 @@ def test_migrate_with_host_copy_keeps_the_data(
     _wait_names(dsim, 'tenant-a', ['volume-%s' % migrated.name_id])
     assert source_name not in _names(dsim, 'tenant-a')
     assert _read(drivers[target], migrated, host) == written
-    assert _lightos_volume(dsim, migrated, 'tenant-a').acl == (
-        models.ALLOW_NONE,)
+    assert simstate.acl(
+        _lightos_volume(dsim, migrated, 'tenant-a')) == simstate.NONE
     assert agent.exposed() == {}
 
     services.delete_volume(ctxt, volume.id)

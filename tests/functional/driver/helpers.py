@@ -12,7 +12,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Helpers of the driver tests: connectors and simulator state views."""
+"""Helpers of the driver tests: backend configurations and connectors."""
 
 import itertools
 
@@ -20,7 +20,6 @@ from cinder.volume import configuration
 from cinder.volume import driver as cinder_driver
 from oslo_config import cfg
 
-from lightos_cinder import models
 from lightos_cinder import options
 
 CONF = cfg.CONF
@@ -67,20 +66,3 @@ def connector(index, ips=None, host=None):
                                                   index % 250 + 1)]),
         'host': host or 'compute-%d' % index,
     }
-
-
-def volumes(sim, project='default'):
-    """The simulator's volumes of a project as records."""
-    data = sim.state()['projects'].get(project, {}).get('volumes', [])
-    return [models.Volume.from_json(v) for v in data]
-
-
-def snapshots(sim, project='default'):
-    data = sim.state()['projects'].get(project, {}).get('snapshots', [])
-    return [models.Snapshot.from_json(s) for s in data]
-
-
-def volume_named(sim, name, project='default'):
-    found = [v for v in volumes(sim, project) if v.name == name]
-    assert len(found) <= 1, found
-    return found[0] if found else None

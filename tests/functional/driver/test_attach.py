@@ -22,6 +22,7 @@ import pytest
 from lightos_cinder import models
 from lightos_cinder.simulator import Simulator
 from tests.functional.driver import helpers
+from tests.functional import simstate
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def volume(drv, make_volume):
 
 
 def _record(sim, volume):
-    return helpers.volume_named(sim, 'volume-%s' % volume.id)
+    return simstate.volume_named(sim, 'volume-%s' % volume.id)
 
 
 def test_attach_returns_what_os_brick_consumes(sim, drv, volume):
@@ -41,15 +42,14 @@ def test_attach_returns_what_os_brick_consumes(sim, drv, volume):
     record = _record(sim, volume)
     assert info['driver_volume_type'] == 'lightos'
     data = info['data']
-    nodes = [models.Node.from_json(n) for n in sim.state()['nodes']]
     assert data['lightos_nodes'] == {
-        node.data_ip: {'target_portal': node.data_ip, 'target_port': 8009,
-                       'transport_type': 'tcp'} for node in nodes}
-    assert data['uuid'] == record.uuid
+        ip: {'target_portal': ip, 'target_port': 8009,
+             'transport_type': 'tcp'} for ip in simstate.node_ips(sim)}
+    assert data['uuid'] == record['UUID']
     assert data['subsysnqn'].startswith('nqn.')
     assert data['discard'] is True
-    assert record.acl == (host['nqn'],)
-    assert record.ip_acl == ('10.1.0.5', 'fe80::5')
+    assert record['acl']['values'] == [host['nqn']]
+    assert record['IPAcl']['values'] == ['10.1.0.5', 'fe80::5']
 
 
 def test_attach_twice_is_idempotent(sim, drv, volume):
@@ -58,7 +58,7 @@ def test_attach_twice_is_idempotent(sim, drv, volume):
     writes = sim.counters()['writes']
     drv.initialize_connection(volume, host)
     assert sim.counters()['writes'] == writes
-    assert _record(sim, volume).acl == (host['nqn'],)
+    assert _record(sim, volume)['acl']['values'] == [host['nqn']]
 
 
 def test_discovery_port_option(sim, make_driver, make_volume):
@@ -89,8 +89,8 @@ def test_ipacl_off_needs_no_host_ips(sim, make_driver, make_volume):
     host['host_ips'] = []
     drv.initialize_connection(volume, host)
     record = _record(sim, volume)
-    assert record.acl == (host['nqn'],)
-    assert record.ip_acl == (models.ALLOW_ANY,)
+    assert record['acl']['values'] == [host['nqn']]
+    assert record['IPAcl']['values'] == simstate.ANY
 
 
 def test_ip_acl_keeps_16_preferring_routable(sim, drv, volume, caplog):
@@ -98,8 +98,8 @@ def test_ip_acl_keeps_16_preferring_routable(sim, drv, volume, caplog):
         '10.9.0.%d' % i for i in range(1, 16)]
     drv.initialize_connection(volume, helpers.connector(1, ips=ips))
     record = _record(sim, volume)
-    assert len(record.ip_acl) == 16
-    assert set(record.ip_acl) == set(ips) - {'127.0.0.1', '::1'}
+    assert len(record['IPAcl']['values']) == 16
+    assert set(record['IPAcl']['values']) == set(ips) - {'127.0.0.1', '::1'}
     assert '127.0.0.1' in caplog.text and 'left out' in caplog.text
 
 
@@ -116,8 +116,8 @@ def test_detach_restores_allow_none(sim, drv, volume, attach):
     attach(volume, host)
     assert drv.terminate_connection(volume, host) is False
     record = _record(sim, volume)
-    assert record.acl == (models.ALLOW_NONE,)
-    assert record.ip_acl == (models.ALLOW_NONE,)
+    assert record['acl']['values'] == simstate.NONE
+    assert record['IPAcl']['values'] == simstate.NONE
 
 
 def test_two_hosts_then_detach_one(sim, drv, volume, attach):
@@ -128,9 +128,9 @@ def test_two_hosts_then_detach_one(sim, drv, volume, attach):
         attach(volume, host)
     drv.terminate_connection(volume, first)
     record = _record(sim, volume)
-    assert record.acl == (second['nqn'],)
+    assert record['acl']['values'] == [second['nqn']]
     # An address the other host also reported stays.
-    assert record.ip_acl == ('10.0.0.99', '10.1.0.2')
+    assert record['IPAcl']['values'] == ['10.0.0.99', '10.1.0.2']
 
 
 def test_same_host_multiattach_keeps_access_until_the_last(
@@ -140,10 +140,10 @@ def test_same_host_multiattach_keeps_access_until_the_last(
         drv.initialize_connection(volume, host)
         first = attach(volume, host)
     assert drv.terminate_connection(volume, host) is True
-    assert _record(sim, volume).acl == (host['nqn'],)
+    assert _record(sim, volume)['acl']['values'] == [host['nqn']]
     first.attach_status = 'detached'
     assert drv.terminate_connection(volume, host) is False
-    assert _record(sim, volume).acl == (models.ALLOW_NONE,)
+    assert _record(sim, volume)['acl']['values'] == simstate.NONE
 
 
 def test_attaching_attachments_hold_access(sim, drv, volume, attach):
@@ -157,7 +157,8 @@ def test_attaching_attachments_hold_access(sim, drv, volume, attach):
     attach(volume, second, status='attaching')
     assert drv.terminate_connection(volume, first) is True
     record = _record(sim, volume)
-    assert sorted(record.acl) == sorted([first['nqn'], second['nqn']])
+    assert sorted(simstate.acl(record)) == sorted(
+        [first['nqn'], second['nqn']])
 
 
 def test_detach_keeps_addresses_of_an_attaching_host(
@@ -170,8 +171,8 @@ def test_detach_keeps_addresses_of_an_attaching_host(
     attach(volume, second, status='attaching')
     assert drv.terminate_connection(volume, first) is False
     record = _record(sim, volume)
-    assert record.acl == (second['nqn'],)
-    assert record.ip_acl == ('10.0.0.99', '10.1.0.2')
+    assert record['acl']['values'] == [second['nqn']]
+    assert record['IPAcl']['values'] == ['10.0.0.99', '10.1.0.2']
 
 
 def test_force_detach_clears_every_host(sim, drv, volume, attach):
@@ -181,8 +182,8 @@ def test_force_detach_clears_every_host(sim, drv, volume, attach):
         attach(volume, host)
     drv.terminate_connection(volume, None, force=True)
     record = _record(sim, volume)
-    assert record.acl == (models.ALLOW_NONE,)
-    assert record.ip_acl == (models.ALLOW_NONE,)
+    assert record['acl']['values'] == simstate.NONE
+    assert record['IPAcl']['values'] == simstate.NONE
 
 
 def test_detach_without_nqn_is_refused(sim, drv, volume):
@@ -190,7 +191,7 @@ def test_detach_without_nqn_is_refused(sim, drv, volume):
     drv.initialize_connection(volume, host)
     with pytest.raises(cinder_exception.InvalidConnectorException):
         drv.terminate_connection(volume, {'host': host['host']})
-    assert _record(sim, volume).acl == (host['nqn'],)
+    assert _record(sim, volume)['acl']['values'] == [host['nqn']]
 
 
 def test_detach_under_persistent_5xx_raises(sim, drv, volume):
@@ -202,12 +203,12 @@ def test_detach_under_persistent_5xx_raises(sim, drv, volume):
         drv.terminate_connection(volume, host)
     assert volume.id in str(info.value)
     sim.clear_faults()
-    assert _record(sim, volume).acl == (host['nqn'],)
+    assert _record(sim, volume)['acl']['values'] == [host['nqn']]
 
 
 def test_detach_of_an_allow_any_volume_raises(sim, drv, volume):
     host = helpers.connector(1)
-    uuid = _record(sim, volume).uuid
+    uuid = _record(sim, volume)['UUID']
     drv._client.update_volume('default', uuid, acl=(models.ALLOW_ANY,))
     with pytest.raises(cinder_exception.VolumeBackendAPIException) as info:
         drv.terminate_connection(volume, host)
@@ -232,7 +233,7 @@ def _racing_update(sim, drv, uuid, nqn):
 
 
 def test_stale_etag_412_is_reread_and_retried(sim, drv, volume):
-    uuid = _record(sim, volume).uuid
+    uuid = _record(sim, volume)['UUID']
     nqn = helpers.connector(1)['nqn']
     writes = sim.counters()['writes']
     raced, updated = _racing_update(sim, drv, uuid, nqn)
@@ -240,12 +241,12 @@ def test_stale_etag_412_is_reread_and_retried(sim, drv, volume):
     # after a re-read, was accepted.
     assert len(raced) == 2 and raced[0] != raced[1]
     assert sim.counters()['writes'] == writes + 1
-    assert _record(sim, volume).acl == (nqn,)
+    assert _record(sim, volume)['acl']['values'] == [nqn]
 
 
 def test_stale_record_in_hand_is_reread_and_retried(sim, drv, volume):
     """A caller's record whose ETag went stale costs a retry, not a loss."""
-    uuid = _record(sim, volume).uuid
+    uuid = _record(sim, volume)['UUID']
     stale = drv._client.get_volume('default', uuid)
     sim.bump_etag('default', uuid)
     nqn = helpers.connector(1)['nqn']
@@ -256,7 +257,7 @@ def test_stale_record_in_hand_is_reread_and_retried(sim, drv, volume):
         'test update', known=stale)
     assert updated.acl == (nqn,) and updated.etag != stale.etag
     assert sim.counters()['writes'] == writes + 1
-    assert _record(sim, volume).acl == (nqn,)
+    assert _record(sim, volume)['acl']['values'] == [nqn]
 
 
 def test_stale_etag_400_is_reread_and_retried(make_driver, make_volume):
@@ -265,7 +266,7 @@ def test_stale_etag_400_is_reread_and_retried(make_driver, make_volume):
         drv = make_driver(target=other, lightos_default_num_replicas=1)
         volume = make_volume()
         drv.create_volume(volume)
-        uuid = helpers.volume_named(other, 'volume-%s' % volume.id).uuid
+        uuid = simstate.volume_named(other, 'volume-%s' % volume.id)['UUID']
         nqn = helpers.connector(1)['nqn']
         writes = other.counters()['writes']
         raced, updated = _racing_update(other, drv, uuid, nqn)
@@ -280,8 +281,9 @@ def test_concurrent_attach_and_detach_of_12_hosts(sim, drv, volume, attach):
     with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
         list(pool.map(lambda h: drv.initialize_connection(volume, h), hosts))
     record = _record(sim, volume)
-    assert sorted(record.acl) == sorted(h['nqn'] for h in hosts)
-    assert sorted(record.ip_acl) == sorted(h['host_ips'][0] for h in hosts)
+    assert sorted(simstate.acl(record)) == sorted(h['nqn'] for h in hosts)
+    assert sorted(simstate.ip_acl(record)) == sorted(
+        h['host_ips'][0] for h in hosts)
 
     # Each detach sees only its own attachment on its host.
     for host in hosts:
@@ -291,5 +293,5 @@ def test_concurrent_attach_and_detach_of_12_hosts(sim, drv, volume, attach):
             lambda h: drv.terminate_connection(volume, h), hosts))
     assert results == [False] * 12
     record = _record(sim, volume)
-    assert record.acl == (models.ALLOW_NONE,)
-    assert record.ip_acl == (models.ALLOW_NONE,)
+    assert record['acl']['values'] == simstate.NONE
+    assert record['IPAcl']['values'] == simstate.NONE

@@ -31,9 +31,9 @@ from oslo_serialization import jsonutils
 import pytest
 
 from lightos_cinder import driver
-from lightos_cinder import models
 from tests.functional import cinderservices
 from tests.functional.driver import helpers
+from tests.functional import simstate
 
 BACKEND = 'lightos-a'
 # Cinder (in this process) removes the attachment of a completed detach
@@ -104,11 +104,9 @@ def _detach(cinder, ctxt, attachment):
 
 def _acl(sim, volume):
     """The cluster's NVMe ACL of the volume, from the simulator's state."""
-    name = 'volume-%s' % volume.id
-    found = [v for v in sim.state()['projects']['default']['volumes']
-             if v['name'] == name]
-    assert len(found) == 1, found
-    return tuple(found[0]['acl']['values'])
+    record = simstate.volume_named(sim, 'volume-%s' % volume.id)
+    assert record is not None, volume.id
+    return record['acl']['values']
 
 
 def _status(ctxt, attachment):
@@ -127,11 +125,11 @@ def test_detach_keeps_access_of_an_attaching_same_host_attachment(
     assert _status(nova, second) == fields.VolumeAttachStatus.ATTACHING
 
     _detach(cinder, nova, first)
-    assert _acl(sim, volume) == (host['nqn'],)
+    assert _acl(sim, volume) == [host['nqn']]
 
     _complete(nova, second)
     _detach(cinder, nova, second)
-    assert _acl(sim, volume) == (models.ALLOW_NONE,)
+    assert _acl(sim, volume) == simstate.NONE
 
 
 def test_racing_same_host_detaches_leave_no_access(sim, cinder, nova, volume):
@@ -145,7 +143,7 @@ def test_racing_same_host_detaches_leave_no_access(sim, cinder, nova, volume):
     admin = cinder_context.get_admin_context()
     manager.attachment_delete(admin, first.id,
                               objects.Volume.get_by_id(admin, volume.id))
-    assert _acl(sim, volume) == (host['nqn'],)
+    assert _acl(sim, volume) == [host['nqn']]
     detach = threading.Thread(target=_detach, args=(cinder, nova, second))
     detach.start()
     # cinder-api finishes the first detach while the second one waits.
@@ -153,7 +151,7 @@ def test_racing_same_host_detaches_leave_no_access(sim, cinder, nova, volume):
     objects.Volume.get_by_id(admin, volume.id).finish_detach(first.id)
     detach.join()
 
-    assert _acl(sim, volume) == (models.ALLOW_NONE,)
+    assert _acl(sim, volume) == simstate.NONE
     assert objects.VolumeAttachmentList.get_all_by_volume_id(
         admin, volume.id).objects == []
     _assert_nothing_remembered(admin, volume)
@@ -186,7 +184,7 @@ def test_same_host_detaches_on_two_services_leave_no_access(
 
     cinder.volume_managers[BACKEND].attachment_delete(
         admin, first.id, objects.Volume.get_by_id(admin, volume.id))
-    assert _acl(sim, volume) == (host['nqn'],)
+    assert _acl(sim, volume) == [host['nqn']]
     stored = objects.VolumeAttachment.get_by_id(admin, second.id)
     shared = []
     detach = threading.Thread(target=lambda: shared.append(
@@ -197,7 +195,7 @@ def test_same_host_detaches_on_two_services_leave_no_access(
     objects.Volume.get_by_id(admin, volume.id).finish_detach(first.id)
     detach.join()
     assert shared == [False]
-    assert _acl(sim, volume) == (models.ALLOW_NONE,)
+    assert _acl(sim, volume) == simstate.NONE
 
     objects.Volume.get_by_id(admin, volume.id).finish_detach(second.id)
     _assert_nothing_remembered(admin, volume)
@@ -219,11 +217,11 @@ def test_a_retried_detach_keeps_access_another_attachment_uses(
         admin, first.id, objects.Volume.get_by_id(admin, volume.id))
 
     _detach(cinder, nova, first)
-    assert _acl(sim, volume) == (host['nqn'],)
+    assert _acl(sim, volume) == [host['nqn']]
     assert _status(nova, second) == fields.VolumeAttachStatus.ATTACHED
 
     _detach(cinder, nova, second)
-    assert _acl(sim, volume) == (models.ALLOW_NONE,)
+    assert _acl(sim, volume) == simstate.NONE
     _assert_nothing_remembered(admin, volume)
 
 
@@ -263,7 +261,7 @@ def test_a_detach_waits_for_an_attachment_update_in_flight(
             'attach_status': fields.VolumeAttachStatus.ATTACHING,
             'connector': jsonutils.dumps(host)})
     detach.join()
-    assert _acl(sim, volume) == (host['nqn'],)
+    assert _acl(sim, volume) == [host['nqn']]
 
 
 def test_a_failed_attach_leaves_no_access(sim, cinder, nova, volume):
@@ -332,13 +330,13 @@ def test_a_restart_withdraws_a_grant_cinder_never_stored(
         sim, cinder, nova, volume, restart):
     host = helpers.connector(7)
     attachment = _grant_then_die(cinder, nova, volume, host)
-    assert _acl(sim, volume) == (host['nqn'],)
+    assert _acl(sim, volume) == [host['nqn']]
 
     restart()
-    assert _acl(sim, volume) == (models.ALLOW_NONE,)
+    assert _acl(sim, volume) == simstate.NONE
     # What Nova does about the attach that failed with the kill.
     _detach(cinder, nova, attachment)
-    assert _acl(sim, volume) == (models.ALLOW_NONE,)
+    assert _acl(sim, volume) == simstate.NONE
     _assert_nothing_remembered(cinder_context.get_admin_context(), volume)
 
 
@@ -350,7 +348,7 @@ def test_a_restart_keeps_access_an_attachment_holds(
     _grant_then_die(cinder, nova, volume, other)
 
     restart()
-    assert _acl(sim, volume) == (host['nqn'],)
+    assert _acl(sim, volume) == [host['nqn']]
     _assert_nothing_remembered(cinder_context.get_admin_context(), volume)
     _detach(cinder, nova, attached)
-    assert _acl(sim, volume) == (models.ALLOW_NONE,)
+    assert _acl(sim, volume) == simstate.NONE

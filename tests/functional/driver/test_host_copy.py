@@ -30,8 +30,8 @@ import pytest
 
 from lightos_cinder import compat
 from lightos_cinder import hostcopy
-from lightos_cinder import models
 from tests.functional.driver import helpers
+from tests.functional import simstate
 
 CONF = cfg.CONF
 
@@ -92,18 +92,18 @@ def source(drv, projects, make_type, make_volume):
 
 
 def _names(sim, project):
-    return sorted(v.name for v in helpers.volumes(sim, project))
+    return sorted(v['name'] for v in simstate.volumes(sim, project))
 
 
 def _assert_only(sim, source, snapshots=0):
     """The source (and its snapshots) are all that is on the cluster."""
     assert _names(sim, 'tenant-a') == ['volume-%s' % source.id]
     assert _names(sim, 'tenant-b') == []
-    assert len(helpers.snapshots(sim, 'tenant-a')) == snapshots
-    assert helpers.snapshots(sim, 'tenant-b') == []
-    record = helpers.volume_named(sim, 'volume-%s' % source.id, 'tenant-a')
+    assert len(simstate.snapshots(sim, 'tenant-a')) == snapshots
+    assert simstate.snapshots(sim, 'tenant-b') == []
+    record = simstate.volume_named(sim, 'volume-%s' % source.id, 'tenant-a')
     # This host's access was revoked again (or never granted).
-    assert record.acl == (models.ALLOW_NONE,)
+    assert record['acl']['values'] == simstate.NONE
 
 
 def test_clone_into_another_project_copies_through_the_host(
@@ -173,13 +173,13 @@ def test_same_project_clones_stay_on_the_cluster(sim, drv, source,
     # No host involved: no discovery-client is needed.
     clone = make_volume(make_type(A), size=1)
     drv.create_cloned_volume(clone, source)
-    record = helpers.volume_named(sim, 'volume-%s' % clone.id, 'tenant-a')
-    assert record is not None and record.source_snapshot_uuid
+    record = simstate.volume_named(sim, 'volume-%s' % clone.id, 'tenant-a')
+    assert record is not None and record['sourceSnapshotUUID']
 
 
 def _leftover(drv, sim, target, snapshot):
     """The temporary source a copy that died mid-way left: open to us."""
-    uuid = helpers.snapshots(sim, 'tenant-a')[0].uuid
+    uuid = simstate.snapshots(sim, 'tenant-a')[0]['UUID']
     drv._client.create_volume(
         'tenant-a', 'volume-%s' % hostcopy.temporary_volume_id(target),
         units.Gi, replica_count=2, compression=False, acl=[HOST_NQN],

@@ -28,14 +28,13 @@ from oslo_concurrency import processutils
 import pytest
 
 from lightos_cinder import hostcopy
-from lightos_cinder import models
 from tests.functional.dataplane.conftest import agent  # noqa: F401
 from tests.functional.dataplane.conftest import data_simulator  # noqa: F401
 from tests.functional.dataplane.conftest import drv  # noqa: F401
 from tests.functional.dataplane.conftest import dsim  # noqa: F401
 from tests.functional.dataplane.conftest import make_driver  # noqa: F401
 from tests.functional.dataplane.conftest import privsep  # noqa: F401
-from tests.functional.driver import helpers
+from tests.functional import simstate
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
@@ -69,7 +68,7 @@ def source(dsim, drv, make_type, make_volume):  # noqa: F811
 
 
 def _record(dsim, volume, project):  # noqa: F811
-    return helpers.volume_named(dsim, 'volume-%s' % volume.id, project)
+    return simstate.volume_named(dsim, 'volume-%s' % volume.id, project)
 
 
 def _write(dsim, uuid, patterns):  # noqa: F811
@@ -93,26 +92,26 @@ def _patterns():
 def test_clone_into_another_project_carries_the_data(
         dsim, drv, source, cinder_host, make_type, make_volume):  # noqa: F811
     patterns = _patterns()
-    _write(dsim, _record(dsim, source, 'tenant-a').uuid, patterns)
+    _write(dsim, _record(dsim, source, 'tenant-a')['UUID'], patterns)
     clone = make_volume(make_type(B), size=2)
     update = drv.create_cloned_volume(clone, source)
     record = _record(dsim, clone, 'tenant-b')
-    assert update == {'provider_id': 'tenant-b %s' % record.uuid}
-    assert record.size == 2 * GIB and record.replica_count == 1
+    assert update == {'provider_id': 'tenant-b %s' % record['UUID']}
+    assert simstate.size(record) == 2 * GIB and record['replicaCount'] == 1
     for offset, pattern in zip(OFFSETS, patterns):
-        assert _read(dsim, record.uuid, offset, MIB) == pattern
+        assert _read(dsim, record['UUID'], offset, MIB) == pattern
     # Beyond the source's size the clone reads zeros.
-    assert _read(dsim, record.uuid, GIB, MIB) == bytes(MIB)
+    assert _read(dsim, record['UUID'], GIB, MIB) == bytes(MIB)
     # This host's access to both volumes was revoked after the copy.
     for volume, project in ((source, 'tenant-a'), (clone, 'tenant-b')):
-        assert _record(dsim, volume, project).acl == (models.ALLOW_NONE,)
+        assert _record(dsim, volume, project)['acl']['values'] == simstate.NONE
     assert cinder_host.exposed() == {}
 
 
 def test_volume_from_snapshot_in_another_project_has_the_snapshot_data(
         dsim, drv, source, cinder_host, make_type, make_volume,  # noqa: F811
         make_snapshot):
-    source_uuid = _record(dsim, source, 'tenant-a').uuid
+    source_uuid = _record(dsim, source, 'tenant-a')['UUID']
     then = _patterns()
     _write(dsim, source_uuid, then)
     snapshot = make_snapshot(source)
@@ -123,14 +122,14 @@ def test_volume_from_snapshot_in_another_project_has_the_snapshot_data(
     drv.create_volume_from_snapshot(target, snapshot)
     record = _record(dsim, target, 'tenant-b')
     for offset, pattern in zip(OFFSETS, then):
-        assert _read(dsim, record.uuid, offset, MIB) == pattern
+        assert _read(dsim, record['UUID'], offset, MIB) == pattern
     # The temporary clone of the snapshot is gone; the snapshot stays.
     temporary = 'volume-%s' % hostcopy.temporary_volume_id(target)
-    assert helpers.volume_named(dsim, temporary, 'tenant-a') is None
-    assert sorted(v.name for v in helpers.volumes(dsim, 'tenant-a')) == [
+    assert simstate.volume_named(dsim, temporary, 'tenant-a') is None
+    assert sorted(v['name'] for v in simstate.volumes(dsim, 'tenant-a')) == [
         'volume-%s' % source.id]
-    assert len(helpers.snapshots(dsim, 'tenant-a')) == 1
-    assert record.acl == (models.ALLOW_NONE,)
+    assert len(simstate.snapshots(dsim, 'tenant-a')) == 1
+    assert record['acl']['values'] == simstate.NONE
     assert cinder_host.exposed() == {}
 
 
@@ -151,6 +150,6 @@ def test_a_failed_copy_detaches_and_removes_the_new_volume(
         drv.create_cloned_volume(clone, source)
     assert attached == [(True, True)]
     assert 'Input/output error' in str(info.value)
-    assert helpers.volumes(dsim, 'tenant-b') == []
-    assert _record(dsim, source, 'tenant-a').acl == (models.ALLOW_NONE,)
+    assert simstate.volumes(dsim, 'tenant-b') == []
+    assert _record(dsim, source, 'tenant-a')['acl']['values'] == simstate.NONE
     assert cinder_host.exposed() == {}

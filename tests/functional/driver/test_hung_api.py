@@ -25,6 +25,7 @@ from lightos_cinder import exception
 from lightos_cinder import waiters
 from tests.functional import cinderservices
 from tests.functional.driver import helpers
+from tests.functional import simstate
 
 CREATES = 5
 BACKEND = 'lightos-hung'
@@ -61,14 +62,14 @@ def test_creates_succeed_once_each_when_the_node_in_use_hangs(
     made = [make_volume() for _ in range(CREATES)]
     for volume in made:
         update = drv.create_volume(volume)
-        record = helpers.volume_named(sim, 'volume-%s' % volume.id)
-        assert update['provider_id'] == 'default %s' % record.uuid
-    assert len(helpers.volumes(sim)) == CREATES
+        record = simstate.volume_named(sim, 'volume-%s' % volume.id)
+        assert update['provider_id'] == 'default %s' % record['UUID']
+    assert len(simstate.volumes(sim)) == CREATES
     # Hedged after the short delay, not the 5 s read timeout; then skipped.
     assert _health(drv, 0, sim).startswith('no answer within')
     assert _posts(sim, 0) == 0
     sim.clear_faults()
-    assert len(helpers.volumes(sim)) == CREATES
+    assert len(simstate.volumes(sim)) == CREATES
 
 
 def test_creates_through_cinder_succeed_at_default_settings(
@@ -86,13 +87,13 @@ def test_creates_through_cinder_succeed_at_default_settings(
     sim.set_fault(node, 'blackhole')
     # Each create reaches 'available' (the waiter raises on 'error').
     made += [services.create_volume(ctxt, vtype) for _ in range(3)]
-    assert sorted(v.name for v in helpers.volumes(sim)) == sorted(
+    assert sorted(v['name'] for v in simstate.volumes(sim)) == sorted(
         'volume-%s' % v.id for v in made)
     driver = services.volume_managers[BACKEND].driver
     assert _health(driver, node, sim).startswith('no answer within')
     for volume in made:
         services.delete_volume(ctxt, volume.id)
-    assert helpers.volumes(sim) == []
+    assert simstate.volumes(sim) == []
 
 
 def test_late_create_on_a_slow_node_leaves_no_duplicate(sim, drv,
@@ -103,7 +104,7 @@ def test_late_create_on_a_slow_node_leaves_no_duplicate(sim, drv,
     drv.create_volume(volume)
     waiters.wait_for(lambda: _posts(sim, 0) or _not_yet(), timeout=10,
                      what='the late POST on node 0')
-    assert [v.name for v in helpers.volumes(sim)] == [
+    assert [v['name'] for v in simstate.volumes(sim)] == [
         'volume-%s' % volume.id]
 
 
@@ -127,13 +128,13 @@ def test_detach_and_extend_ride_out_a_cluster_wide_reset_blip(
     for node in range(len(sim.addresses)):
         sim.set_fault(node, 'reset', count=2)
     drv.terminate_connection(volume, host)
-    record = helpers.volume_named(sim, 'volume-%s' % volume.id)
-    assert record.acl == ('ALLOW_NONE',)
+    record = simstate.volume_named(sim, 'volume-%s' % volume.id)
+    assert record['acl']['values'] == simstate.NONE
     for node in range(len(sim.addresses)):
         sim.set_fault(node, 'reset', count=2)
     drv.extend_volume(volume, 2)
-    record = helpers.volume_named(sim, 'volume-%s' % volume.id)
-    assert record.size == 2 * 1024 ** 3
+    record = simstate.volume_named(sim, 'volume-%s' % volume.id)
+    assert simstate.size(record) == 2 * 1024 ** 3
 
 
 def test_attach_rides_out_every_node_refusing_for_a_second(
@@ -150,8 +151,8 @@ def test_attach_rides_out_every_node_refusing_for_a_second(
         drv.initialize_connection(volume, host)
     finally:
         restart.join()
-    record = helpers.volume_named(sim, 'volume-%s' % volume.id)
-    assert record.acl == (host['nqn'],)
+    record = simstate.volume_named(sim, 'volume-%s' % volume.id)
+    assert record['acl']['values'] == [host['nqn']]
 
 
 def test_detach_under_persistent_503_answers_within_its_bound(
@@ -168,5 +169,5 @@ def test_detach_under_persistent_503_answers_within_its_bound(
     assert time.monotonic() - began < 3 + 2
     assert '503' in str(info.value)
     sim.clear_faults()
-    record = helpers.volume_named(sim, 'volume-%s' % volume.id)
-    assert record.acl == (host['nqn'],)     # nothing changed
+    record = simstate.volume_named(sim, 'volume-%s' % volume.id)
+    assert record['acl']['values'] == [host['nqn']]     # nothing changed

@@ -18,8 +18,8 @@ from cinder.volume.drivers import lightos as intree
 from oslo_utils import units
 import pytest
 
-from lightos_cinder import models
 from tests.functional.driver import helpers
+from tests.functional import simstate
 
 
 @pytest.fixture
@@ -43,8 +43,8 @@ def test_intree_volume_lifecycle_with_our_driver(
     vtype = make_type({'lightos:num_replicas': '2'})
     volume = make_volume(vtype, size=1)
     update = intree_driver.create_volume(volume) or {}
-    record = helpers.volume_named(sim, 'volume-%s' % volume.id)
-    assert record is not None and record.replica_count == 2
+    record = simstate.volume_named(sim, 'volume-%s' % volume.id)
+    assert record is not None and record['replicaCount'] == 2
     if stamp == 'created':
         volume.provider_id = update.get('provider_id')
     elif stamp == 'project-only':
@@ -52,28 +52,28 @@ def test_intree_volume_lifecycle_with_our_driver(
         volume.provider_id = 'default'
 
     drv.extend_volume(volume, 3)
-    assert helpers.volume_named(
-        sim, 'volume-%s' % volume.id).size == 3 * units.Gi
+    assert simstate.size(simstate.volume_named(
+        sim, 'volume-%s' % volume.id)) == 3 * units.Gi
 
     host = helpers.connector(3)
     info = drv.initialize_connection(volume, host)
-    assert info['data']['uuid'] == record.uuid
+    assert info['data']['uuid'] == record['UUID']
     attach(volume, host)
-    assert helpers.volume_named(
-        sim, 'volume-%s' % volume.id).acl == (host['nqn'],)
+    assert simstate.volume_named(
+        sim, 'volume-%s' % volume.id)['acl']['values'] == [host['nqn']]
 
     snapshot = make_snapshot(volume)
     drv.create_snapshot(snapshot)
-    [snap] = helpers.snapshots(sim)
-    assert snap.name == 'snapshot-%s' % snapshot.id
-    assert snap.source_volume_uuid == record.uuid
+    [snap] = simstate.snapshots(sim)
+    assert snap['name'] == 'snapshot-%s' % snapshot.id
+    assert snap['sourceVolumeUUID'] == record['UUID']
 
     drv.terminate_connection(volume, host)
-    assert helpers.volume_named(
-        sim, 'volume-%s' % volume.id).acl == (models.ALLOW_NONE,)
+    assert simstate.volume_named(
+        sim, 'volume-%s' % volume.id)['acl']['values'] == simstate.NONE
     drv.delete_snapshot(snapshot)
     drv.delete_volume(volume)
-    assert helpers.volumes(sim) == [] and helpers.snapshots(sim) == []
+    assert simstate.volumes(sim) == [] and simstate.snapshots(sim) == []
 
 
 def test_our_volume_and_snapshot_work_with_the_intree_driver(
@@ -85,4 +85,4 @@ def test_our_volume_and_snapshot_work_with_the_intree_driver(
     drv.create_snapshot(snapshot)
     intree_driver.delete_snapshot(snapshot)
     intree_driver.delete_volume(volume)
-    assert helpers.volumes(sim) == [] and helpers.snapshots(sim) == []
+    assert simstate.volumes(sim) == [] and simstate.snapshots(sim) == []

@@ -19,7 +19,7 @@ import logging
 from cinder import exception as cinder_exception
 import pytest
 
-from tests.functional.driver import helpers
+from tests.functional import simstate
 
 
 @pytest.fixture
@@ -55,12 +55,12 @@ def test_backend_starts_and_refuses_only_creates_it_cannot_place(
 
     two = make_volume(make_type({'lightos:num_replicas': '2'}))
     drv.create_volume(two)
-    assert [v.replica_count for v in helpers.volumes(sim)] == [2]
+    assert [v['replicaCount'] for v in simstate.volumes(sim)] == [2]
 
     # The node returns: the same service places 3 replicas again.
     sim.set_node_state(2, 'Active')
     drv.create_volume(make_volume())
-    assert sorted(v.replica_count for v in helpers.volumes(sim)) == [2, 3]
+    assert sorted(v['replicaCount'] for v in simstate.volumes(sim)) == [2, 3]
     stats = drv.get_volume_stats(refresh=True)
     assert stats['lightos_max_replicas'] == 3
     assert stats['lightos_replica_limit_cause'] is None

@@ -20,8 +20,8 @@ from cinder import exception as cinder_exception
 from oslo_utils import units
 import pytest
 
-from lightos_cinder import models
 from tests.functional.driver import helpers
+from tests.functional import simstate
 
 TENANT = {'lightos:project_name': 'tenant-a'}
 
@@ -36,7 +36,7 @@ def _native(sim, drv, name, size, project='default', acl=None):
     client = drv._client
     created = client.create_volume(
         project, name, size, replica_count=3, compression=False,
-        acl=acl or (models.ALLOW_NONE,))
+        acl=acl or simstate.NONE)
     sim.complete_transitions()
     return client.get_volume(project, created.uuid)
 
@@ -50,15 +50,15 @@ def test_manage_renames_and_rounds_up(sim, drv, make_type, make_volume, by):
     assert drv.manage_existing_get_size(volume, ref) == 2
     update = drv.manage_existing(volume, ref)
     assert update == {'provider_id': 'tenant-a %s' % native.uuid}
-    record = helpers.volume_named(sim, 'volume-%s' % volume.id, 'tenant-a')
-    assert record.uuid == native.uuid
-    assert record.size == 2 * units.Gi
+    record = simstate.volume_named(sim, 'volume-%s' % volume.id, 'tenant-a')
+    assert record['UUID'] == native.uuid
+    assert simstate.size(record) == 2 * units.Gi
     # Later operations find it under its Cinder name.
     _provider(volume, update)
     volume.size = 2
     drv.extend_volume(volume, 3)
-    assert helpers.volume_named(
-        sim, 'volume-%s' % volume.id, 'tenant-a').size == 3 * units.Gi
+    assert simstate.size(simstate.volume_named(
+        sim, 'volume-%s' % volume.id, 'tenant-a')) == 3 * units.Gi
 
 
 def test_unmanage_then_manage_again_as_tempest_does(sim, drv, make_volume):
@@ -67,13 +67,13 @@ def test_unmanage_then_manage_again_as_tempest_does(sim, drv, make_volume):
     writes = sim.counters()['writes']
     drv.unmanage(volume)
     assert sim.counters()['writes'] == writes
-    assert helpers.volume_named(sim, 'volume-%s' % volume.id) is not None
+    assert simstate.volume_named(sim, 'volume-%s' % volume.id) is not None
     # tempest: manage_volume_ref = source-name,volume-%s
     again = make_volume(size=1)
     ref = {'source-name': 'volume-%s' % volume.id}
     assert drv.manage_existing_get_size(again, ref) == 1
     drv.manage_existing(again, ref)
-    assert [v.name for v in helpers.volumes(sim)] == ['volume-%s' % again.id]
+    assert simstate.names(simstate.volumes(sim)) == ['volume-%s' % again.id]
 
 
 @pytest.mark.parametrize('ref,text', [
@@ -181,8 +181,8 @@ def test_snapshot_manage_unmanage(sim, drv, make_volume, make_snapshot):
     ref = {'source-name': name}
     assert drv.manage_existing_snapshot_get_size(again, ref) == 1
     update = drv.manage_existing_snapshot(again, ref)
-    [record] = helpers.snapshots(sim)
-    assert update == {'provider_id': 'default %s' % record.uuid}
+    [record] = simstate.snapshots(sim)
+    assert update == {'provider_id': 'default %s' % record['UUID']}
     _provider(again, update)
     listed = drv.get_manageable_snapshots([again], None, 10, 0,
                                           ['reference'], ['asc'])
@@ -190,10 +190,10 @@ def test_snapshot_manage_unmanage(sim, drv, make_volume, make_snapshot):
     # The managed snapshot keeps its name and is found by its UUID.
     clone = make_volume(size=2)
     drv.create_volume_from_snapshot(clone, again)
-    assert helpers.volume_named(sim, 'volume-%s' % clone.id).size == (
-        2 * units.Gi)
+    assert simstate.size(simstate.volume_named(
+        sim, 'volume-%s' % clone.id)) == 2 * units.Gi
     drv.delete_snapshot(again)
-    assert helpers.snapshots(sim) == []
+    assert simstate.snapshots(sim) == []
 
 
 def test_snapshot_of_another_volume_is_refused(sim, drv, make_volume,

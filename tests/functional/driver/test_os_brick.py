@@ -23,8 +23,8 @@ from oslo_config import cfg
 import pytest
 
 from lightos_cinder import compat
-from lightos_cinder import models
 from tests.functional.driver import helpers
+from tests.functional import simstate
 
 HOST = helpers.connector(7)
 DEVICE = '/dev/nvme0n1'
@@ -74,18 +74,16 @@ def test_connector_writes_the_discovery_file(sim, drv, make_volume, brick):
     device = connector.connect_volume(info['data'])
     assert device == {'type': 'block', 'path': DEVICE}
 
-    record = helpers.volume_named(sim, 'volume-%s' % volume.id)
+    record = simstate.volume_named(sim, 'volume-%s' % volume.id)
     [conf_file] = list(discovery_dir.iterdir())
-    assert conf_file.name == '%s.conf' % record.uuid
+    assert conf_file.name == '%s.conf' % record['UUID']
     lines = [line for line in conf_file.read_text().splitlines()
              if not line.startswith('#')]
     subsysnqn = drv._cluster.subsystem_nqn
-    nodes = [models.Node.from_json(n) for n in sim.state()['nodes']]
     assert sorted(lines) == sorted(
-        '-t tcp -a %s -s 8009 -q %s -n %s' % (node.data_ip, HOST['nqn'],
-                                              subsysnqn)
-        for node in nodes)
-    assert record.acl == (HOST['nqn'],)
+        '-t tcp -a %s -s 8009 -q %s -n %s' % (ip, HOST['nqn'], subsysnqn)
+        for ip in simstate.node_ips(sim))
+    assert record['acl']['values'] == [HOST['nqn']]
 
     connector.disconnect_volume(info['data'], device)
     assert list(discovery_dir.iterdir()) == []

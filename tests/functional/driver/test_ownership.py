@@ -26,10 +26,10 @@ import pytest
 
 from lightos_cinder import exception
 from lightos_cinder import hostcopy
-from lightos_cinder import models
 from lightos_cinder import waiters
 from tests.functional import cinderservices
 from tests.functional.driver import helpers
+from tests.functional import simstate
 
 CONF = cfg.CONF
 
@@ -86,8 +86,8 @@ def vtype(volume_types):
 
 def _records_of(sim, project):
     """``{name: (UUID, state)}`` of a project's volumes and snapshots."""
-    return {r.name: (r.uuid, r.state) for r in helpers.volumes(
-        sim, project) + helpers.snapshots(sim, project)}
+    return {r['name']: (r['UUID'], r['state']) for r in simstate.volumes(
+        sim, project) + simstate.snapshots(sim, project)}
 
 
 def _records(sim):
@@ -125,7 +125,7 @@ def test_failed_image_cache_clone_keeps_its_source(sim, services, vtype):
     assert [(c.provider_id, c.status) for c in clones] == [
         (source.provider_id, 'deleted')]
     assert _records(sim) == before
-    assert before['volume-%s' % source.id][1] is models.VolumeState.AVAILABLE
+    assert before['volume-%s' % source.id][1] == 'Available'
     assert objects.Volume.get_by_id(ctxt, source.id).status == 'available'
     services.delete_volume(ctxt, source.id)
     assert _records(sim) == {}
@@ -162,11 +162,11 @@ def test_a_copied_provider_id_never_reaches_the_source(
         with pytest.raises(cinder_exception.VolumeNotFound) as info:
             calls[operation]()
         assert other.id in str(info.value)
-    after = helpers.volume_named(sim, 'volume-%s' % source.id)
+    after = simstate.volume_named(sim, 'volume-%s' % source.id)
     assert _records(sim) == before
-    assert after.size == units.Gi
-    assert after.acl == (models.ALLOW_NONE,)
-    assert after.compression is False
+    assert simstate.size(after) == units.Gi
+    assert after['acl']['values'] == simstate.NONE
+    assert after['compression'] == 'false'
 
 
 def test_a_copied_snapshot_provider_id_never_reaches_the_source(
@@ -179,10 +179,10 @@ def test_a_copied_snapshot_provider_id_never_reaches_the_source(
     row.create()
     kept = make_snapshot(volume, id=row.id)
     drv.create_snapshot(kept)
-    kept_uuid = helpers.snapshots(sim)[0].uuid
+    kept_uuid = simstate.snapshots(sim)[0]['UUID']
     other = make_snapshot(volume, provider_id='default %s' % kept_uuid)
     drv.delete_snapshot(other)
-    assert [(s.name, s.uuid) for s in helpers.snapshots(sim)] == [
+    assert [(s['name'], s['UUID']) for s in simstate.snapshots(sim)] == [
         ('snapshot-%s' % kept.id, kept_uuid)]
 
 
@@ -197,7 +197,7 @@ def test_a_managed_snapshot_keeps_its_name_and_is_found(
     managed.update(drv.manage_existing_snapshot(
         managed, {'source-name': 'snapshot-%s' % first.id}))
     drv.delete_snapshot(managed)
-    assert helpers.snapshots(sim) == []
+    assert simstate.snapshots(sim) == []
 
 
 def _wait_gone(ctxt, volume_id):
@@ -226,7 +226,7 @@ def _settled(read_status):
 
 
 def _uuid_of(sim, name):
-    return helpers.volume_named(sim, name).uuid
+    return simstate.volume_named(sim, name)['UUID']
 
 
 def test_manage_refuses_a_volume_another_cinder_volume_owns(
@@ -259,7 +259,7 @@ def test_manage_refuses_a_snapshot_another_cinder_snapshot_owns(
         lambda: objects.Snapshot.get_by_id(ctxt, owner.id).status,
         'available', 'snapshot %s to be available' % owner.id)
     before = _records(sim)
-    uuid_of_owned = helpers.snapshots(sim)[0].uuid
+    uuid_of_owned = simstate.snapshots(sim)[0]['UUID']
     taken = services.volume_api.manage_existing_snapshot(
         ctxt, {'source-id': uuid_of_owned}, volume)
     assert _settled(lambda: objects.Snapshot.get_by_id(
@@ -323,7 +323,7 @@ def test_deleting_a_volume_whose_copy_died_removes_its_temporary_source(
     driver._client.create_volume(
         'tenant-a', temporary, units.Gi, replica_count=3, compression=False,
         acl=[helpers.connector(1)['nqn']],
-        source_snapshot_uuid=helpers.snapshots(sim, 'tenant-a')[0].uuid)
+        source_snapshot_uuid=simstate.snapshots(sim, 'tenant-a')[0]['UUID'])
     assert temporary in _records_of(sim, 'tenant-a')
 
     services.volume_api.delete_snapshot(ctxt, snapshot)

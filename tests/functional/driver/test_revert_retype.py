@@ -19,9 +19,9 @@ from cinder import objects
 from oslo_utils import units
 import pytest
 
-from lightos_cinder import models
 from lightos_cinder import qos
 from tests.functional.driver import helpers
+from tests.functional import simstate
 
 
 def _provider(obj, update):
@@ -44,9 +44,9 @@ def test_revert_uses_rollback_and_keeps_the_size(sim, make_driver, snapped):
     drv.extend_volume(volume, 2)
     volume.size = 2
     drv.revert_to_snapshot(None, volume, snapshot)
-    record = helpers.volume_named(sim, 'volume-%s' % volume.id)
-    assert record.state is models.VolumeState.AVAILABLE
-    assert record.size == 2 * units.Gi
+    record = simstate.volume_named(sim, 'volume-%s' % volume.id)
+    assert record['state'] == 'Available'
+    assert simstate.size(record) == 2 * units.Gi
     routes = [route for node in sim.counters()['nodes'].values()
               for route in node['routes']]
     assert any(r.startswith('PUT ') and r.endswith('/rollback')
@@ -65,8 +65,8 @@ def test_revert_waits_through_the_rollback_state(sim, make_driver,
         drv.revert_to_snapshot(None, volume, snapshot)
     finally:
         sim.cluster.delays.update = 0
-    record = helpers.volume_named(sim, 'volume-%s' % volume.id)
-    assert record.state is models.VolumeState.AVAILABLE
+    record = simstate.volume_named(sim, 'volume-%s' % volume.id)
+    assert record['state'] == 'Available'
 
 
 def test_revert_refuses_an_attached_volume(sim, drv, snapped):
@@ -88,9 +88,9 @@ def test_revert_refuses_another_volumes_snapshot(sim, drv, snapped,
     drv.create_snapshot(foreign)
     # A snapshot object pointing at this volume but holding the other's
     # LightOS snapshot.
-    [theirs] = [s for s in helpers.snapshots(sim)
-                if s.name == 'snapshot-%s' % foreign.id]
-    foreign.provider_id = 'default %s' % theirs.uuid
+    [theirs] = [s for s in simstate.snapshots(sim)
+                if s['name'] == 'snapshot-%s' % foreign.id]
+    foreign.provider_id = 'default %s' % theirs['UUID']
     foreign.volume = volume
     with pytest.raises(cinder_exception.InvalidSnapshot) as info:
         drv.revert_to_snapshot(None, volume, foreign)
@@ -112,8 +112,8 @@ def test_retype_compression_and_qos_in_place(sim, drv, make_type,
     diff = {'extra_specs': {'lightos:qos_policy': (old, new),
                             'compression': (None, '<is> True')}}
     assert drv.retype(None, volume, None, diff, 'host') is True
-    record = helpers.volume_named(sim, 'volume-%s' % volume.id)
-    assert record.qos_policy_uuid == new and record.compression is True
+    record = simstate.volume_named(sim, 'volume-%s' % volume.id)
+    assert record['qosPolicyUUID'] == new and record['compression'] == 'true'
 
 
 @pytest.mark.parametrize('diff', [
@@ -151,14 +151,14 @@ def test_retype_maps_qos_specs_onto_a_policy(sim, drv, make_volume):
                           'read_iops_sec': (None, '9000'),
                           'write_iops_sec': (None, '5000')}}
     assert drv.retype(None, volume, None, diff, 'host') is True
-    assert helpers.volume_named(
-        sim, 'volume-%s' % volume.id).qos_policy_uuid == fast
+    assert simstate.volume_named(
+        sim, 'volume-%s' % volume.id)['qosPolicyUUID'] == fast
     diff = {'qos_specs': {'consumer': ('back-end', 'both'),
                           'read_bytes_sec': (None, '200000000'),
                           'write_bytes_sec': (None, '100000000')}}
     assert drv.retype(None, volume, None, diff, 'host') is True
-    assert helpers.volume_named(
-        sim, 'volume-%s' % volume.id).qos_policy_uuid == bw
+    assert simstate.volume_named(
+        sim, 'volume-%s' % volume.id)['qosPolicyUUID'] == bw
 
 
 @pytest.mark.parametrize('qos,text', [
@@ -201,7 +201,7 @@ def test_migrate_between_backends_of_one_cluster(sim, make_driver,
     assert sim.counters()['writes'] == writes
     # The destination driver finds and deletes it.
     destination.delete_volume(volume)
-    assert helpers.volumes(sim) == []
+    assert simstate.volumes(sim) == []
 
 
 def test_migrate_to_another_cluster_is_a_copy(sim, drv, make_volume):
@@ -229,8 +229,8 @@ def test_create_with_qos_specs_on_the_type(sim, ctx, drv, make_type,
                                         'write_iops_sec': '5000',
                                         'consumer': 'both'}
     drv.create_volume(volume)
-    assert helpers.volume_named(
-        sim, 'volume-%s' % volume.id).qos_policy_uuid == policy
+    assert simstate.volume_named(
+        sim, 'volume-%s' % volume.id)['qosPolicyUUID'] == policy
     vtype.qos_specs.specs = {'read_iops_sec': '1', 'write_iops_sec': '1'}
     writes = sim.counters()['writes']
     with pytest.raises(cinder_exception.InvalidVolumeType):

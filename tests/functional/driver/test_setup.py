@@ -24,10 +24,10 @@ from cinder.interface import volume_driver
 import pytest
 
 from lightos_cinder import driver
-from lightos_cinder import models
 from lightos_cinder import options
 from lightos_cinder.simulator import Simulator
 from tests.functional.driver import helpers
+from tests.functional import simstate
 
 
 def _project_token(sim, project='default', **claims):
@@ -50,9 +50,8 @@ def test_interface_compliance():
 
 
 def test_setup_reads_cluster_and_nodes(sim, drv):
-    nodes = [models.Node.from_json(n) for n in sim.state()['nodes']]
     assert drv._cluster.subsystem_nqn.startswith('nqn.')
-    assert sorted(drv.refresh_nodes()) == sorted(n.data_ip for n in nodes)
+    assert sorted(drv.refresh_nodes()) == sorted(simstate.node_ips(sim))
 
 
 def test_project_token_falls_back_to_clusterinfo(sim, make_driver,
@@ -61,8 +60,7 @@ def test_project_token_falls_back_to_clusterinfo(sim, make_driver,
     volume = make_volume()
     drv.create_volume(volume)
     data = drv.initialize_connection(volume, helpers.connector(1))['data']
-    nodes = [models.Node.from_json(n) for n in sim.state()['nodes']]
-    assert sorted(data['lightos_nodes']) == sorted(n.data_ip for n in nodes)
+    assert sorted(data['lightos_nodes']) == sorted(simstate.node_ips(sim))
     stats = drv.get_volume_stats(refresh=True)
     assert stats['total_capacity_gb'] == 'unknown'
     assert stats['free_capacity_gb'] == 'unknown'
@@ -89,7 +87,7 @@ def test_token_file_is_named_and_rotated(sim, make_driver, make_volume,
     token_file.write_text(sim.mint_token(kid='system:other-key'))
     volume = make_volume()
     drv.create_volume(volume)
-    assert helpers.volume_named(sim, 'volume-%s' % volume.id)
+    assert simstate.volume_named(sim, 'volume-%s' % volume.id)
 
 
 def _token_file(tmp_path, token, mode):
@@ -215,12 +213,12 @@ def test_stats(sim, drv):
         assert stats[capability] is True
     assert stats['compression'] == [True, False]
     assert stats['sparse_copy_volume'] is True
-    cluster = models.ClusterStats.from_json(
-        drv._client.transport.request('GET', '/api/v2/cluster'))
-    total = cluster.estimated_logical or cluster.effective_physical
+    raw = simstate.statistics(sim)
+    total = int(raw.get('estimatedLogicalStorage') or
+                raw.get('effectivePhysicalStorage'))
     assert stats['total_capacity_gb'] == round(total / 2 ** 30, 2)
-    assert stats['provisioned_capacity_gb'] == round(cluster.logical
-                                                     / 2 ** 30, 2)
+    assert stats['provisioned_capacity_gb'] == round(
+        int(raw.get('logicalStorage', 0)) / 2 ** 30, 2)
     assert isinstance(stats['free_capacity_gb'], float)
     # Cached between refreshes: one /cluster read per refresh.
     before = sim.counters()

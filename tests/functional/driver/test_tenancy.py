@@ -23,6 +23,7 @@ import trustme
 
 from lightos_cinder.simulator import Simulator
 from tests.functional.driver import helpers
+from tests.functional import simstate
 
 A = {'lightos:project_name': 'tenant-a'}
 B = {'lightos:project_name': 'tenant-b'}
@@ -58,8 +59,8 @@ def test_each_project_uses_its_own_token(sim, tenants, tmp_path,
     for extra_specs, project in ((A, 'tenant-a'), (B, 'tenant-b')):
         volume = make_volume(make_type(extra_specs))
         volume.provider_id = drv.create_volume(volume)['provider_id']
-        assert helpers.volume_named(sim, 'volume-%s' % volume.id,
-                                    project) is not None
+        assert simstate.volume_named(sim, 'volume-%s' % volume.id,
+                                     project) is not None
         info = drv.initialize_connection(volume, helpers.connector(1))
         assert info['data']['lightos_nodes']
         drv.delete_volume(volume)
@@ -99,8 +100,8 @@ def test_rotating_a_project_token_file(sim, tenants, tmp_path, make_driver,
     _write(path_b, token_b)
     volume = make_volume(make_type(B))
     drv.create_volume(volume)
-    assert helpers.volume_named(sim, 'volume-%s' % volume.id,
-                                'tenant-b') is not None
+    assert simstate.volume_named(sim, 'volume-%s' % volume.id,
+                                 'tenant-b') is not None
     assert token_b not in caplog.text and token_a not in caplog.text
 
 
@@ -154,7 +155,7 @@ def test_api_by_host_name(named, make_driver, make_volume):
         'https://localhost:%d' % named.port]
     volume = make_volume()
     drv.create_volume(volume)
-    record = helpers.volume_named(named, 'volume-%s' % volume.id)
+    record = simstate.volume_named(named, 'volume-%s' % volume.id)
     assert record is not None
     served = named.counters()['nodes']['127.0.0.1']['routes']
     assert any(route.startswith('POST ') for route in served)

@@ -18,8 +18,7 @@ from cinder import exception as cinder_exception
 from oslo_utils import units
 import pytest
 
-from lightos_cinder import models
-from tests.functional.driver import helpers
+from tests.functional import simstate
 
 GOLD = {'lightos:num_replicas': '3', 'compression': '<is> True',
         'lightos:project_name': 'tenant-a'}
@@ -53,18 +52,18 @@ def test_gold_silver_bronze_and_untyped(sim, drv, projects, make_type,
                 'untyped': ('default', 3, False)}
     for label, (volume, update) in made.items():
         project, replicas, compression = expected[label]
-        record = helpers.volume_named(sim, 'volume-%s' % volume.id, project)
+        record = simstate.volume_named(sim, 'volume-%s' % volume.id, project)
         assert record is not None, label
-        assert update == {'provider_id': '%s %s' % (project, record.uuid)}
-        assert record.replica_count == replicas
-        assert record.compression is compression
-        assert record.size == 2 * units.Gi
-        assert record.state is models.VolumeState.AVAILABLE
-        assert record.acl == (models.ALLOW_NONE,)
-        assert record.ip_acl == (models.ALLOW_NONE,)
-    assert len(helpers.volumes(sim, 'default')) == 2
-    assert len(helpers.volumes(sim, 'tenant-a')) == 1
-    assert len(helpers.volumes(sim, 'tenant-b')) == 1
+        assert update == {'provider_id': '%s %s' % (project, record['UUID'])}
+        assert record['replicaCount'] == replicas
+        assert record['compression'] == str(compression).lower()
+        assert simstate.size(record) == 2 * units.Gi
+        assert record['state'] == 'Available'
+        assert record['acl']['values'] == simstate.NONE
+        assert record['IPAcl']['values'] == simstate.NONE
+    assert len(simstate.volumes(sim, 'default')) == 2
+    assert len(simstate.volumes(sim, 'tenant-a')) == 1
+    assert len(simstate.volumes(sim, 'tenant-b')) == 1
 
 
 def test_qos_policy_and_ipacl_off(sim, make_driver, make_type, make_volume):
@@ -74,11 +73,12 @@ def test_qos_policy_and_ipacl_off(sim, make_driver, make_type, make_volume):
     policy = sim.create_qos_policy('gold-iops')
     volume = make_volume(make_type({'lightos:qos_policy': policy}))
     drv.create_volume(volume)
-    record = helpers.volume_named(sim, 'volume-%s' % volume.id)
-    assert record.qos_policy_uuid == policy
-    assert record.ip_acl == (models.ALLOW_ANY,)
-    assert record.acl == (models.ALLOW_NONE,)
-    assert record.replica_count == 2 and record.compression
+    record = simstate.volume_named(sim, 'volume-%s' % volume.id)
+    assert record['qosPolicyUUID'] == policy
+    assert record['IPAcl']['values'] == simstate.ANY
+    assert record['acl']['values'] == simstate.NONE
+    assert record['replicaCount'] == 2
+    assert record['compression'] == 'true'
 
 
 @pytest.mark.parametrize('extra_specs,spec', [
@@ -116,7 +116,7 @@ def test_create_is_idempotent_by_name(sim, drv, make_volume):
     first = drv.create_volume(volume)
     again = drv.create_volume(volume)
     assert first == again
-    assert len(helpers.volumes(sim)) == 1
+    assert len(simstate.volumes(sim)) == 1
 
 
 def test_create_refuses_a_different_volume_of_that_name(sim, drv, make_type,
@@ -128,7 +128,8 @@ def test_create_refuses_a_different_volume_of_that_name(sim, drv, make_type,
         drv.create_volume(volume)
     assert volume.id in str(info.value)
     assert 'already exists' in str(info.value)
-    assert helpers.volume_named(sim, 'volume-%s' % volume.id).size == units.Gi
+    assert simstate.size(simstate.volume_named(
+        sim, 'volume-%s' % volume.id)) == units.Gi
 
 
 def test_create_rejected_by_the_cluster_leaves_nothing(sim, drv,
@@ -140,7 +141,7 @@ def test_create_rejected_by_the_cluster_leaves_nothing(sim, drv,
         drv.create_volume(volume)
     assert volume.id in str(info.value) and 'default' in str(info.value)
     sim.clear_faults()
-    assert helpers.volumes(sim) == []
+    assert simstate.volumes(sim) == []
 
 
 def test_volume_failing_on_the_cluster(sim, drv, make_volume, caplog):
@@ -150,14 +151,14 @@ def test_volume_failing_on_the_cluster(sim, drv, make_volume, caplog):
     with pytest.raises(cinder_exception.VolumeBackendAPIException) as info:
         drv.create_volume(volume)
     assert volume.id in str(info.value) and 'Failed' in str(info.value)
-    [left] = helpers.volumes(sim)
-    assert left.state is models.VolumeState.FAILED
-    assert left.uuid in caplog.text and 'remove it on the cluster' in (
+    [left] = simstate.volumes(sim)
+    assert left['state'] == 'Failed'
+    assert left['UUID'] in caplog.text and 'remove it on the cluster' in (
         caplog.text)
     # A retry explains what blocks it instead of adopting the failure.
     with pytest.raises(cinder_exception.VolumeBackendAPIException) as info:
         drv.create_volume(volume)
-    assert 'left Failed' in str(info.value) and left.uuid in str(info.value)
+    assert 'left Failed' in str(info.value) and left['UUID'] in str(info.value)
 
 
 def test_create_fails_over_when_a_node_is_down(sim, drv, make_volume):
@@ -165,8 +166,8 @@ def test_create_fails_over_when_a_node_is_down(sim, drv, make_volume):
     sim.set_fault(1, 'down')
     volume = make_volume()
     update = drv.create_volume(volume)
-    record = helpers.volume_named(sim, 'volume-%s' % volume.id)
-    assert update['provider_id'] == 'default %s' % record.uuid
+    record = simstate.volume_named(sim, 'volume-%s' % volume.id)
+    assert update['provider_id'] == 'default %s' % record['UUID']
     served = sim.counters()['nodes'][sim.addresses[2]]['routes']
     assert any(route.startswith('POST ') for route in served)
 
@@ -175,7 +176,7 @@ def test_delete(sim, drv, make_volume):
     volume = make_volume()
     _provider(volume, drv.create_volume(volume))
     drv.delete_volume(volume)
-    assert helpers.volumes(sim) == []
+    assert simstate.volumes(sim) == []
     # Absent and twice are both success.
     drv.delete_volume(volume)
     drv.delete_volume(make_volume())
@@ -185,16 +186,16 @@ def test_delete_volume_without_provider_id(sim, drv, make_volume):
     volume = make_volume()
     drv.create_volume(volume)
     drv.delete_volume(volume)
-    assert helpers.volumes(sim) == []
+    assert simstate.volumes(sim) == []
 
 
 def test_extend(sim, drv, make_volume):
     volume = make_volume(size=1)
     _provider(volume, drv.create_volume(volume))
     drv.extend_volume(volume, 5)
-    record = helpers.volume_named(sim, 'volume-%s' % volume.id)
-    assert record.size == 5 * units.Gi
-    assert record.state is models.VolumeState.AVAILABLE
+    record = simstate.volume_named(sim, 'volume-%s' % volume.id)
+    assert simstate.size(record) == 5 * units.Gi
+    assert record['state'] == 'Available'
 
 
 def test_extend_missing_volume(sim, drv, make_volume):
@@ -211,19 +212,19 @@ def test_snapshot_then_larger_volume(sim, drv, projects, make_type,
     _provider(source, drv.create_volume(source))
     snapshot = make_snapshot(source)
     drv.create_snapshot(snapshot)
-    snap = [s for s in helpers.snapshots(sim, 'tenant-a')
-            if s.name == 'snapshot-%s' % snapshot.id]
-    assert len(snap) == 1 and snap[0].state is models.SnapshotState.AVAILABLE
+    snap = [s for s in simstate.snapshots(sim, 'tenant-a')
+            if s['name'] == 'snapshot-%s' % snapshot.id]
+    assert len(snap) == 1 and snap[0]['state'] == 'Available'
 
     target = make_volume(gold, size=4)
     update = drv.create_volume_from_snapshot(target, snapshot)
-    record = helpers.volume_named(sim, 'volume-%s' % target.id, 'tenant-a')
-    assert update == {'provider_id': 'tenant-a %s' % record.uuid}
-    assert record.size == 4 * units.Gi
-    assert record.source_snapshot_uuid == snap[0].uuid
+    record = simstate.volume_named(sim, 'volume-%s' % target.id, 'tenant-a')
+    assert update == {'provider_id': 'tenant-a %s' % record['UUID']}
+    assert simstate.size(record) == 4 * units.Gi
+    assert record['sourceSnapshotUUID'] == snap[0]['UUID']
 
     drv.delete_snapshot(snapshot)
-    assert helpers.snapshots(sim, 'tenant-a') == []
+    assert simstate.snapshots(sim, 'tenant-a') == []
     drv.delete_snapshot(snapshot)
 
 
@@ -234,9 +235,9 @@ def test_snapshot_create_is_idempotent_by_name(sim, drv, make_volume,
     snapshot = make_snapshot(source)
     drv.create_snapshot(snapshot)
     drv.create_snapshot(snapshot)
-    [snap] = helpers.snapshots(sim)
-    assert snap.name == 'snapshot-%s' % snapshot.id
-    assert snap.state is models.SnapshotState.AVAILABLE
+    [snap] = simstate.snapshots(sim)
+    assert snap['name'] == 'snapshot-%s' % snapshot.id
+    assert snap['state'] == 'Available'
 
 
 def test_snapshot_of_a_busy_volume_is_tried_again(sim, drv, make_volume,
@@ -248,8 +249,8 @@ def test_snapshot_of_a_busy_volume_is_tried_again(sim, drv, make_volume,
                       path=r'/snapshots$')
     snapshot = make_snapshot(source)
     drv.create_snapshot(snapshot)
-    [snap] = helpers.snapshots(sim)
-    assert snap.name == 'snapshot-%s' % snapshot.id
+    [snap] = simstate.snapshots(sim)
+    assert snap['name'] == 'snapshot-%s' % snapshot.id
 
 
 def test_clone_larger_leaves_no_snapshot(sim, drv, make_volume):
@@ -257,11 +258,11 @@ def test_clone_larger_leaves_no_snapshot(sim, drv, make_volume):
     _provider(source, drv.create_volume(source))
     clone = make_volume(size=2)
     update = drv.create_cloned_volume(clone, source)
-    record = helpers.volume_named(sim, 'volume-%s' % clone.id)
-    assert update == {'provider_id': 'default %s' % record.uuid}
-    assert record.size == 2 * units.Gi
-    assert record.state is models.VolumeState.AVAILABLE
-    assert helpers.snapshots(sim) == []
+    record = simstate.volume_named(sim, 'volume-%s' % clone.id)
+    assert update == {'provider_id': 'default %s' % record['UUID']}
+    assert simstate.size(record) == 2 * units.Gi
+    assert record['state'] == 'Available'
+    assert simstate.snapshots(sim) == []
 
 
 @pytest.mark.parametrize('path', [r'/snapshots$', r'/volumes$'])
@@ -277,8 +278,8 @@ def test_clone_with_a_failing_step_leaves_nothing(sim, make_driver,
         drv.create_cloned_volume(clone, source)
     assert clone.id in str(info.value)
     sim.clear_faults()
-    assert helpers.snapshots(sim) == []
-    assert [v.name for v in helpers.volumes(sim)] == [
+    assert simstate.snapshots(sim) == []
+    assert [v['name'] for v in simstate.volumes(sim)] == [
         'volume-%s' % source.id]
 
 
@@ -290,20 +291,20 @@ def test_clone_failing_on_the_cluster_removes_the_snapshot(sim, drv,
     clone = make_volume(size=1)
     with pytest.raises(cinder_exception.VolumeBackendAPIException):
         drv.create_cloned_volume(clone, source)
-    assert helpers.snapshots(sim) == []
-    failed = helpers.volume_named(sim, 'volume-%s' % clone.id)
-    assert failed.state is models.VolumeState.FAILED
+    assert simstate.snapshots(sim) == []
+    failed = simstate.volume_named(sim, 'volume-%s' % clone.id)
+    assert failed['state'] == 'Failed'
 
 
 def test_delete_removes_what_a_failed_clone_left(sim, drv, make_volume):
     source = make_volume(size=1)
     _provider(source, drv.create_volume(source))
     clone = make_volume(size=1)
-    source_uuid = helpers.volume_named(sim, 'volume-%s' % source.id).uuid
+    source_uuid = simstate.volume_named(sim, 'volume-%s' % source.id)['UUID']
     drv._client.create_snapshot('default', 'for_clone_%s' % clone.id,
                                 source_uuid)
     drv.delete_volume(clone)
-    assert helpers.snapshots(sim) == []
+    assert simstate.snapshots(sim) == []
 
 
 def test_update_provider_info_sends_nothing(sim, drv, projects, make_type,
@@ -327,8 +328,8 @@ def test_project_only_provider_id_resolves_by_name(sim, drv, projects,
     drv.create_volume(volume)
     volume.provider_id = 'tenant-a'
     drv.extend_volume(volume, 2)
-    assert helpers.volume_named(sim, 'volume-%s' % volume.id,
-                                'tenant-a').size == 2 * units.Gi
+    assert simstate.size(simstate.volume_named(
+        sim, 'volume-%s' % volume.id, 'tenant-a')) == 2 * units.Gi
 
 
 def test_retype_changes_qos_in_place(sim, drv, make_type, make_volume):
@@ -338,8 +339,8 @@ def test_retype_changes_qos_in_place(sim, drv, make_type, make_volume):
     _provider(volume, drv.create_volume(volume))
     diff = {'extra_specs': {'lightos:qos_policy': (old, new)}}
     assert drv.retype(None, volume, None, diff, 'host') is True
-    record = helpers.volume_named(sim, 'volume-%s' % volume.id)
-    assert record.qos_policy_uuid == new
+    record = simstate.volume_named(sim, 'volume-%s' % volume.id)
+    assert record['qosPolicyUUID'] == new
     moved = {'extra_specs': {'lightos:num_replicas': ('3', '2')}}
     assert drv.retype(None, volume, None, moved, 'host') is False
 
@@ -353,14 +354,14 @@ def test_clone_does_not_await_its_snapshot_removal(sim, drv, make_volume,
     sim.cluster.delays.delete = 60
     try:
         _provider(clone, drv.create_cloned_volume(clone, source))
-        [snapshot] = helpers.snapshots(sim)
+        [snapshot] = simstate.snapshots(sim)
     finally:
         sim.cluster.delays.delete = 0
-    assert snapshot.name == 'for_clone_%s' % clone.id
+    assert snapshot['name'] == 'for_clone_%s' % clone.id
     # Requested before the clone returned, and nothing to warn about.
-    assert snapshot.state is models.SnapshotState.DELETING
+    assert snapshot['state'] == 'Deleting'
     assert [r for r in caplog.records if r.levelname == 'WARNING'] == []
     sim.complete_transitions()
-    assert helpers.snapshots(sim) == []
-    assert helpers.volume_named(
-        sim, 'volume-%s' % clone.id).state is models.VolumeState.AVAILABLE
+    assert simstate.snapshots(sim) == []
+    assert simstate.volume_named(
+        sim, 'volume-%s' % clone.id)['state'] == 'Available'

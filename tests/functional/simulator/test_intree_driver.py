@@ -22,6 +22,7 @@ on the simulator's state, not on what the driver returned.
 import pytest
 
 from tests.functional import intree
+from tests.functional import simstate
 
 GIB = 2 ** 30
 
@@ -40,13 +41,11 @@ def driver(sim, coordinator):
 
 
 def _volumes(sim, project):
-    return {vol['name']: vol
-            for vol in sim.state()['projects'][project]['volumes']}
+    return simstate.by_name(simstate.volumes(sim, project))
 
 
 def _snapshots(sim, project):
-    return {snap['name']: snap
-            for snap in sim.state()['projects'][project]['snapshots']}
+    return simstate.by_name(simstate.snapshots(sim, project))
 
 
 def test_setup_reads_cluster_info_and_nodes(sim, driver):
