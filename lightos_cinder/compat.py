@@ -46,11 +46,68 @@ def use_native_threads():
     where oslo.service has a threading backend it is selected now, before a
     Cinder import chooses eventlet's; on 2025.1 oslo.service keeps its
     eventlet backend, whose green threads run unpatched on the native one.
+    Before 2026.2 Cinder's RPC servers are also moved to native threads.
     """
     os.environ.setdefault('OS_CINDER_DISABLE_EVENTLET_PATCHING', '1')
     if has_threading_backend():
         from oslo_service import backend
         backend.init_backend(backend.BackendType.THREADING)
+    if not cinder_chooses_concurrency():
+        _serve_rpc_on_native_threads()
+
+
+def cinder_chooses_concurrency():
+    """Whether Cinder itself picks eventlet or native threads per process.
+
+    From 2026.2 ``cinder.monkey_patch`` decides (from
+    ``OS_CINDER_DISABLE_EVENTLET_PATCHING``) and everything else, such as
+    the RPC servers' executor, follows it; before, each ``cinder-*``
+    command patches unconditionally.
+    """
+    return importlib.util.find_spec('cinder.monkey_patch') is not None
+
+
+def _serve_rpc_on_native_threads():
+    """Make Cinder's RPC servers in this process use native threads.
+
+    Before 2026.2 ``cinder.rpc.get_server`` always asks oslo.messaging for
+    its eventlet executor. Unpatched, the listener (a native thread) hands
+    each message to a green thread on its own hub, which it never runs: no
+    message is ever processed, and stopping the server waits for those
+    green threads for ever. 2026.2 picks the threading executor in an
+    unpatched process; this gives the older releases the same rule.
+    """
+    import oslo_messaging
+    from oslo_messaging.rpc import dispatcher
+
+    from cinder import rpc
+
+    def get_server(target, endpoints, serializer=None):
+        if rpc.TRANSPORT is None:
+            raise AssertionError('RPC transport is not initialized.')
+        return oslo_messaging.get_rpc_server(
+            rpc.TRANSPORT, target, endpoints,
+            executor='eventlet' if is_monkey_patched() else 'threading',
+            serializer=rpc.RequestContextSerializer(serializer),
+            access_policy=dispatcher.DefaultRPCAccessPolicy)
+
+    rpc.get_server = get_server
+
+
+def monkey_patch_as_cinder_volume():
+    """Patch this process with eventlet as cinder-volume does at start.
+
+    For processes that stand in for cinder-volume (the benchmark's
+    workers): call it before anything else is imported. 2026.2 decides in
+    ``cinder.monkey_patch`` (``OS_CINDER_DISABLE_EVENTLET_PATCHING`` can
+    turn patching off); earlier releases always patch everything.
+    """
+    if cinder_chooses_concurrency():
+        from cinder import monkey_patch
+        monkey_patch.patch()
+    else:
+        import eventlet
+        eventlet.monkey_patch()
 
 
 def is_monkey_patched():

@@ -23,7 +23,9 @@ the original stdout (everything else printed goes to stderr). Times are
 measured here, around the driver call only.
 """
 
-from cinder import monkey_patch; monkey_patch.patch()  # noqa: E702,H306
+# Before any other import, as cinder-volume does.
+from lightos_cinder import compat
+compat.monkey_patch_as_cinder_volume()
 
 import json  # noqa: E402
 import os  # noqa: E402
