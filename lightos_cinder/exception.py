@@ -152,8 +152,10 @@ class TokenError(LightOSError):
 class NotReady(LightOSError):
     """A polled resource is not yet in the awaited state."""
 
-    def __init__(self, state, detail=None):
+    def __init__(self, state, detail=None, retry_after=None):
         self.state = state
+        # Seconds the other side asked to wait (Retry-After), if it did.
+        self.retry_after = retry_after
         super().__init__(detail or 'not ready (state %s)' % state)
 
 

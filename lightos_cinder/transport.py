@@ -29,6 +29,7 @@ from lightos_cinder import endpoints as endpoints_module
 from lightos_cinder import exception
 from lightos_cinder import failures
 from lightos_cinder import httpsadapter
+from lightos_cinder import waiters
 
 LOG = logging.getLogger(__name__)
 
@@ -38,15 +39,13 @@ LOG = logging.getLogger(__name__)
 # this are opened and then discarded rather than blocking the caller.
 POOL_SIZE = 16
 
-# Back-off after 429/503 without Retry-After: BACKOFF_BASE * 2**n, capped.
-BACKOFF_BASE = 0.5
-BACKOFF_CAP = 8.0
-
-# Pause between rounds over every endpoint when none could be reached (a
-# cluster-wide blip: every API service restarting or resetting
-# connections): UNREACHABLE_BASE * 2**n, capped, until the call's deadline.
-UNREACHABLE_BASE = 0.25
-UNREACHABLE_CAP = 4.0
+# Pause between rounds over every endpoint when none gave a usable answer
+# (a cluster-wide blip: every API service restarting, resetting
+# connections, or answering 429/503): about the time waited so far (so
+# pauses double), between these bounds, until the call's deadline. A
+# Retry-After sets the pause instead.
+ROUND_PAUSE_MIN = 0.25
+ROUND_PAUSE_MAX = 4.0
 
 # Defaults of the hedge delay (see endpoints.HedgeDelay).
 HEDGE_MIN = 0.5
@@ -136,6 +135,8 @@ class _Call(object):
         # Whether a failure of this round may pass (not an untrusted
         # certificate, which no retry mends).
         self.transient = False
+        # The last 429/503 of this round.
+        self.busy = None
 
     @property
     def hedged(self):
@@ -272,12 +273,10 @@ class Transport(object):
                      settle)
         source = self.token_source_for(project)
         send = dict(params=params, body=body, if_match=if_match)
-        retries_later = 0
         reauthenticated = False
         start = None
         while True:
-            endpoint, response = self._send_anywhere(call, start, send,
-                                                     source)
+            endpoint, response = self._answer(call, start, send, source)
             status = response.status_code
             if status < 300:
                 return self._parse(response, call)
@@ -291,30 +290,64 @@ class Transport(object):
                                            'src': source.path})
                 reauthenticated = True
                 start = endpoint
-            elif status in RETRY_LATER_STATUSES:
-                self._back_off(call, error, retries_later)
-                retries_later += 1
-                # Start at the next endpoint, in case only this node's API
-                # service is unavailable.
-                start = self._endpoints.after(endpoint)
             else:
                 raise error
 
-    def _send_anywhere(self, call, start, send, source=None):
-        """Send to the first endpoint that answers; return it and the answer.
+    def _answer(self, call, start, send, source=None):
+        """The first usable answer from any endpoint, and its endpoint.
 
-        Rounds over the endpoints, pausing between rounds, until one
-        answers or the call's deadline comes.
+        Rounds over the endpoints: one that cannot be reached, or answers
+        429/503 (only that node's API service may be busy), passes the
+        request to the next at once. When a whole round got no usable
+        answer the call pauses (the one waiter's back-off, honouring
+        Retry-After) before the next round, until its deadline.
         """
         token = source.get() if source is not None else None
-        while True:
-            answered = self._send_round(call, start, send, token)
+        first = [start]
+
+        def probe():
+            if call.rounds:
+                # Only the last round's failures are worth reporting.
+                call.failures = []
+            call.rounds += 1
+            call.busy = None
+            answered = self._send_round(call, first[0], send, token)
+            first[0] = None
             if answered is not None:
                 return answered
-            if not self._pause_between_rounds(call):
+            busy = call.busy
+            if busy is not None:
+                if (busy.retry_after is not None and
+                        self._clock() + busy.retry_after >= call.give_up_at):
+                    raise busy
+                raise exception.NotReady('%d' % busy.status,
+                                         retry_after=busy.retry_after)
+            if not call.transient:
                 raise exception.LightOSConnectionError(
                     call.method, call.path, call.failures)
-            start = None
+            raise exception.NotReady('no endpoint answered')
+
+        try:
+            return waiters.wait_for(
+                probe, timeout=max(0.0, call.give_up_at - self._clock()),
+                what='%s %s' % (call.method, call.path),
+                interval=ROUND_PAUSE_MIN, max_interval=ROUND_PAUSE_MAX,
+                growth=1.0, clock=self._clock, sleep=self._sleep,
+                probe_at_deadline=False)
+        except exception.WaitTimeout:
+            LOG.debug('%(method)s %(path)s: no usable answer in %(rounds)d '
+                      'rounds (%(limit)s)', {'method': call.method,
+                                             'path': call.path,
+                                             'rounds': call.rounds,
+                                             'limit': self._limit(call)})
+            if call.busy is not None:
+                raise call.busy from None
+            if call.rounds > 1:
+                call.failures.append(('every endpoint', 'tried %d times, '
+                                      'then %s' % (call.rounds,
+                                                   self._limit(call))))
+            raise exception.LightOSConnectionError(
+                call.method, call.path, call.failures) from None
 
     def _send_round(self, call, start, send, token):
         """Try each endpoint once; return ``(endpoint, response)`` or None.
@@ -353,6 +386,11 @@ class Transport(object):
                        'ms': response.elapsed.total_seconds() * 1000.0,
                        'ep': endpoint.base_url,
                        'rid': call.request_id_of(response)})
+            if response.status_code in RETRY_LATER_STATUSES:
+                call.busy = self._error(response, call, endpoint)
+                call.failures.append((endpoint.base_url, 'answered %d' %
+                                      response.status_code))
+                continue
             return endpoint, response
         return None
 
@@ -361,27 +399,6 @@ class Transport(object):
         if running is not None and running.deadline <= call.give_up_at:
             return '%s reached' % running.describe()
         return 'request deadline reached'
-
-    def _pause_between_rounds(self, call):
-        """Sleep before another round; False if the deadline comes first."""
-        if not call.transient:
-            return False
-        delay = min(UNREACHABLE_CAP, UNREACHABLE_BASE * 2 ** call.rounds)
-        if self._clock() + delay >= call.give_up_at:
-            if call.rounds:
-                call.failures.append(('every endpoint', 'tried %d times, '
-                                      'then %s' % (call.rounds + 1,
-                                                   self._limit(call))))
-            return False
-        LOG.debug('%(method)s %(path)s: no endpoint answered, trying them '
-                  'again in %(delay).2f s (request id %(rid)s)',
-                  {'method': call.method, 'path': call.path, 'delay': delay,
-                   'rid': call.request_id})
-        call.rounds += 1
-        # Only the last round's failures are worth reporting.
-        call.failures = []
-        self._sleep(delay)
-        return True
 
     def _connection_failed(self, call, endpoint, exc, hedge=None):
         reason = failures.describe(exc)
@@ -431,25 +448,6 @@ class Transport(object):
                 call.method, call.path, message='already exists: applied by '
                 'an earlier attempt that got no answer',
                 request_id=call.request_id)
-
-    def _back_off(self, call, error, retries):
-        """Sleep before retrying after 429/503, or raise if out of time."""
-        delay = error.retry_after
-        if delay is None:
-            delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** retries)
-        if self._clock() + delay >= call.give_up_at:
-            LOG.debug('%(method)s %(path)s: %(status)d and no time left to '
-                      'retry (%(limit)s)', {'method': call.method,
-                                            'path': call.path,
-                                            'status': error.status,
-                                            'limit': self._limit(call)})
-            raise error
-        LOG.debug('%(method)s %(path)s: %(status)d, retrying in %(delay).1f s '
-                  '(request id %(rid)s)',
-                  {'method': call.method, 'path': call.path,
-                   'status': error.status, 'delay': delay,
-                   'rid': error.request_id})
-        self._sleep(delay)
 
     def _send(self, endpoint, call, token, remaining, hedge, params, body,
               if_match):

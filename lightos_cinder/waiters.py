@@ -25,7 +25,8 @@ LOG = logging.getLogger(__name__)
 
 
 def wait_for(probe, *, timeout, what, interval=0.05, max_interval=2.0,
-             growth=0.2, clock=time.monotonic, sleep=time.sleep):
+             growth=0.2, clock=time.monotonic, sleep=time.sleep,
+             probe_at_deadline=True):
     """Call ``probe`` until it returns, and return what it returned.
 
     ``probe`` raises :class:`exception.NotReady` to be called again after a
@@ -37,7 +38,13 @@ def wait_for(probe, *, timeout, what, interval=0.05, max_interval=2.0,
     price is a few more cheap GETs. Any other exception (typically
     :class:`exception.OperationFailed` for a terminal state) ends the wait at
     once and propagates. The probe is always called at least once, and once
-    more at the deadline, so a state reached during the last pause is seen.
+    more at the deadline, so a state reached during the last pause is seen;
+    unless ``probe_at_deadline`` is False: a probe that needs time of its own
+    (a request) is not worth making then, so the wait gives up instead of
+    taking a pause that would reach the deadline.
+
+    A :class:`exception.NotReady` with ``retry_after`` (a server's
+    Retry-After) sets the next pause to that instead.
 
     The wait also ends with the running operation's budget (see
     :mod:`lightos_cinder.budget`) if that comes first.
@@ -61,6 +68,7 @@ def wait_for(probe, *, timeout, what, interval=0.05, max_interval=2.0,
             return probe()
         except exception.NotReady as not_ready:
             last_state = not_ready.state
+            asked = not_ready.retry_after
         now = clock()
         remaining = deadline - now
         if remaining <= 0:
@@ -68,4 +76,11 @@ def wait_for(probe, *, timeout, what, interval=0.05, max_interval=2.0,
                       'state %s', what, attempts, last_state)
             raise exception.WaitTimeout(what, deadline - start, last_state)
         pause = min(max(interval, growth * (now - start)), max_interval)
+        if asked is not None:
+            pause = max(asked, interval)
+        if pause >= remaining and not probe_at_deadline:
+            LOG.debug('Gave up waiting for %s after %d attempts: no time '
+                      'for another, last state %s', what, attempts,
+                      last_state)
+            raise exception.WaitTimeout(what, deadline - start, last_state)
         sleep(min(pause, remaining))

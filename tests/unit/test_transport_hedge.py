@@ -193,8 +193,8 @@ def test_every_endpoint_refusing_for_a_while_is_ridden_out(mock, clock,
                           json=refusing_for(clock, 3.0))
     tr = make_transport(clock)
     assert tr.request(method, PATH) == {}
-    assert clock.sleeps == [0.25, 0.5, 1.0, 2.0]
-    assert len(mock.request_history) == 13
+    assert clock.sleeps == [0.25, 0.25, 0.5, 1.0, 2.0]
+    assert len(mock.request_history) == 16
 
 
 def test_create_rides_out_resets_settling_by_name(mock, clock):

@@ -187,11 +187,26 @@ def test_retry_after_seconds_is_honoured(mock, clock):
     assert clock.sleeps == [7.0]
 
 
-def test_exponential_backoff_with_cap(mock, clock):
-    mock.get(url(A), [{'status_code': 429}] * 6 + [{'json': {}}])
+def test_backoff_doubles_with_cap(mock, clock):
+    mock.get(url(A), [{'status_code': 429}] * 8 + [{'json': {}}])
     tr = make_transport(clock, addresses=(A,))
     assert tr.request('GET', PATH) == {}
-    assert clock.sleeps == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+    # Each pause about the time waited so far, at most 4 s.
+    assert clock.sleeps == [0.25, 0.25, 0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
+
+
+def test_a_503_burst_on_every_node_costs_rounds_not_answers(mock, clock):
+    """A busy node hands the request to the next one at once.
+
+    Only a round in which every node was busy pauses: four 503s from each
+    of three nodes cost four short pauses, where a back-off after every
+    answer slept 71.5 s (0.5, 1, 2, 4, then 8 s eight times).
+    """
+    for address in (A, B, C):
+        mock.get(url(address), [{'status_code': 503}] * 4 + [{'json': {}}])
+    tr = make_transport(clock)
+    assert tr.request('GET', PATH) == {}
+    assert clock.sleeps == [0.25, 0.25, 0.5, 1.0]
 
 
 def test_backoff_gives_up_at_the_deadline(mock, clock):
@@ -201,7 +216,7 @@ def test_backoff_gives_up_at_the_deadline(mock, clock):
         tr.request('GET', PATH)
     assert info.value.server_message == 'busy'
     assert sum(clock.sleeps) < 10.0
-    assert clock.sleeps == [0.5, 1.0, 2.0, 4.0]
+    assert clock.sleeps == [0.25, 0.25, 0.5, 1.0, 2.0, 4.0]
 
 
 def test_retry_after_beyond_deadline_raises_at_once(mock, clock):
