@@ -208,7 +208,6 @@ class AccessManager(object):
         self._grants.drop(volume.id, nqn)
         return shared
 
-    @coordination.synchronized(_LOCK)
     def settle_grants(self, volume, pending):
         """Withdraw the grants this service recorded that Cinder never took.
 
@@ -218,15 +217,25 @@ class AccessManager(object):
         """
         mine = {nqn: grant for nqn, grant in pending.items()
                 if grant.service == self._service}
-        if not mine:
-            return
-        location, found = self._adapter.lookup(volume)
+        if mine:
+            self._settle_grants(volume, mine)
+
+    @coordination.synchronized(_LOCK)
+    def _settle_grants(self, volume, mine):
         live = [a for a in self._read_attachments(volume)
                 if attachments_module.holds_access(a)]
-        for nqn, grant in sorted(mine.items()):
-            held = any(attachments_module.same_host(a, grant.connector)
-                       for a in live)
-            if found is not None and not held:
+        dead = {}
+        for nqn, grant in mine.items():
+            if any(attachments_module.same_host(a, grant.connector)
+                   for a in live):
+                self._grants.drop(volume.id, nqn)
+            else:
+                dead[nqn] = grant
+        if not dead:
+            return
+        location, found = self._adapter.lookup(volume)
+        for nqn, grant in sorted(dead.items()):
+            if found is not None:
                 LOG.warning('Withdrawing host %(nqn)s access to Cinder '
                             'volume %(id)s: it was granted while this '
                             'service stopped, before Cinder stored an '
