@@ -14,7 +14,6 @@
 
 """Host access to volumes: NVMe ACL and IP-ACL on attach and detach."""
 
-from cinder import coordination
 from cinder import exception as cinder_exception
 from oslo_log import log as logging
 from oslo_utils import excutils
@@ -22,6 +21,7 @@ from oslo_utils import excutils
 from lightos_cinder import acl
 from lightos_cinder import attachments as attachments_module
 from lightos_cinder import grants as grants_module
+from lightos_cinder import locks
 from lightos_cinder import naming
 from lightos_cinder import steps as steps_module
 
@@ -87,7 +87,7 @@ class AccessManager(object):
                     location.project, found.uuid, found.name)),
                 known=found if known else None)
 
-    @coordination.synchronized(_LOCK)
+    @locks.synchronized(_LOCK)
     def initialize_connection(self, volume, connector):
         self._check_connector(connector)
         nqn = connector['nqn']
@@ -180,11 +180,11 @@ class AccessManager(object):
                                                  host)
         return self._terminate_connection(volume, connector, force)
 
-    @coordination.synchronized(_ATTACHMENT_UPDATE_LOCK)
+    @locks.synchronized(_ATTACHMENT_UPDATE_LOCK)
     def _terminate_after_updates(self, volume, connector, force, host):
         return self._terminate_connection(volume, connector, force)
 
-    @coordination.synchronized(_LOCK)
+    @locks.synchronized(_LOCK)
     def _terminate_connection(self, volume, connector, force):
         location, found = self._adapter.lookup(volume)
         if found is None:
@@ -220,7 +220,7 @@ class AccessManager(object):
         if mine:
             self._settle_grants(volume, mine)
 
-    @coordination.synchronized(_LOCK)
+    @locks.synchronized(_LOCK)
     def _settle_grants(self, volume, mine):
         live = [a for a in self._read_attachments(volume)
                 if attachments_module.holds_access(a)]

@@ -32,11 +32,15 @@ from lightos_cinder import exception
 from lightos_cinder import waiters
 from tests.functional.activeactive import checks
 from tests.functional.activeactive import cluster as cluster_mod
+from tests.functional.activeactive import hold
 from tests.functional.driver import helpers
 
 # The dead service's creates reach the cluster after it died.
 _CREATE_DELAY_MS = 3000
 _CREATE_PATHS = ('/projects/[^/]+/volumes$', '/projects/[^/]+/snapshots$')
+# Well under tooz's lock_timeout (30 s): a lock released by its holder,
+# not expired.
+_RELEASED_WITHIN = 20
 # What an operator deletes after the cleanup.
 _LEFTOVER = ('error', 'creating', 'deleting', 'attaching', 'detaching')
 
@@ -224,13 +228,31 @@ def test_sigkill_one_service_under_load(services, sim, report):
     checks.assert_consistent(sim, records)
 
 
+def _wait_lock_gone(etcd, name):
+    def probe():
+        held = [k for k in etcd.keys() if k.endswith(name)]
+        if held:
+            raise exception.NotReady(held)
+    waiters.wait_for(probe, timeout=_RELEASED_WITHIN, interval=0.2,
+                     max_interval=2, what='the lock %s to go' % name)
+
+
 def test_etcd_down_for_a_while(services, sim, etcd, report):
-    """Without etcd, operations wait or fail cleanly; none corrupts state."""
+    """Without etcd, operations wait or fail cleanly; none corrupts state.
+
+    etcd stops while node-a's attach holds the volume's access lock: that
+    attach completes, and its lock, whose release failed, is released
+    once etcd is back (tooz would otherwise keep its lease alive for as
+    long as node-a runs, and every later attach or detach of the volume
+    would wait for it). Calls that need a lock while etcd is down fail
+    before they change anything, saying why.
+    """
     a, b = services
     volume_id = _new_id()
     assert a.call('create_volume', id=volume_id, size=1) == 'available'
     kept = b.call('attach', volume_id=volume_id,
                   connector=helpers.connector(1))
+    held = hold.start_attach(sim, a, volume_id, host=4)
     etcd.kill()
     try:
         during = [a.submit('attach', volume_id=volume_id,
@@ -242,16 +264,24 @@ def test_etcd_down_for_a_while(services, sim, etcd, report):
                            volume_id=volume_id)]
         errors = []
         outcome = _settle(during, errors)
+        attached = hold.finish(sim, held)
     finally:
         etcd.start()
     records = a.call('records')
     report('etcd down: %s; %s; errors: %s' % (
         json.dumps(outcome), json.dumps(checks.outcome(sim, records)),
         errors))
+    assert errors and all('coordination backend' in e for e in errors), (
+        errors)
     checks.assert_consistent(sim, records)
+    started = time.monotonic()
+    _wait_lock_gone(etcd, hold.access_lock(volume_id))
+    report('etcd down: the lock whose release failed was released %.1f s '
+           'after etcd came back' % (time.monotonic() - started))
     # With etcd back, the same operations work again.
     again = a.call('attach', volume_id=volume_id,
                    connector=helpers.connector(3))
-    b.call('detach', volume_id=volume_id,
-           attachment_id=again['attachment_id'])
+    for attachment in (again, attached):
+        b.call('detach', volume_id=volume_id,
+               attachment_id=attachment['attachment_id'])
     checks.assert_consistent(sim, b.call('records'))

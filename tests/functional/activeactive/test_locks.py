@@ -16,47 +16,8 @@
 
 import uuid
 
-from lightos_cinder import exception
-from lightos_cinder import waiters
 from tests.functional.activeactive import checks
-from tests.functional.activeactive import cluster as cluster_mod
-from tests.functional.driver import helpers
-from tests.functional import simstate
-
-# Long enough never to end by itself: the test releases it.
-_HOLD_MS = 120000
-
-
-def _access_lock(volume_id):
-    return 'lightos-access-%s' % volume_id
-
-
-def _start_attach_and_hold(sim, svc, volume_id):
-    """Start an attach on ``svc`` and hold it inside the driver's lock.
-
-    The first request on the LightOS volume's own path comes from inside
-    initialize_connection, under the lock; the simulator holds it.
-    """
-    found = simstate.volume_named(sim, 'volume-%s' % volume_id)
-    for node in range(len(sim.addresses)):
-        sim.set_fault(node, 'slow', count=1, delay_ms=_HOLD_MS,
-                      path='/volumes/%s' % found['UUID'])
-    future = svc.submit('attach', volume_id=volume_id,
-                        connector=helpers.connector(1))
-
-    def probe():
-        left = sum(len(faults) for faults in sim.faults().values())
-        if left == len(sim.addresses):
-            raise exception.NotReady('%d faults untaken' % left)
-        return left
-    waiters.wait_for(probe, timeout=60, interval=0.05, max_interval=0.5,
-                     what='the attach to reach the LightOS volume')
-    return future
-
-
-def _finish(sim, future):
-    sim.clear_faults()
-    return future.result(cluster_mod.REPLY_TIMEOUT)
+from tests.functional.activeactive import hold
 
 
 def test_access_lock_is_held_in_etcd_across_services(services, sim, etcd):
@@ -64,16 +25,17 @@ def test_access_lock_is_held_in_etcd_across_services(services, sim, etcd):
     volume_id = str(uuid.uuid4())
     assert a.call('create_volume', id=volume_id, size=1) == 'available'
     assert etcd.keys() == []
-    future = _start_attach_and_hold(sim, a, volume_id)
+    future = hold.start_attach(sim, a, volume_id)
     try:
+        lock = hold.access_lock(volume_id)
         keys = etcd.keys()
-        assert [k for k in keys if k.endswith(_access_lock(volume_id))], keys
+        assert [k for k in keys if k.endswith(lock)], keys
         # node-b cannot take the lock node-a's driver holds.
-        assert b.call('try_lock', name=_access_lock(volume_id)) is False
+        assert b.call('try_lock', name=hold.access_lock(volume_id)) is False
     finally:
-        attached = _finish(sim, future)
-    assert b.call('try_lock', name=_access_lock(volume_id)) is True
-    b.call('release_lock', name=_access_lock(volume_id))
+        attached = hold.finish(sim, future)
+    assert b.call('try_lock', name=hold.access_lock(volume_id)) is True
+    b.call('release_lock', name=hold.access_lock(volume_id))
     assert etcd.keys() == []
     a.call('detach', volume_id=volume_id,
            attachment_id=attached['attachment_id'])
@@ -92,9 +54,9 @@ def test_file_locks_do_not_exclude_another_host(cluster, sim, tmp_path):
         coordination=lambda name: 'file://%s' % (tmp_path / name / 'tooz'))
     volume_id = str(uuid.uuid4())
     assert a.call('create_volume', id=volume_id, size=1) == 'available'
-    future = _start_attach_and_hold(sim, a, volume_id)
+    future = hold.start_attach(sim, a, volume_id)
     try:
-        assert b.call('try_lock', name=_access_lock(volume_id)) is True
-        b.call('release_lock', name=_access_lock(volume_id))
+        assert b.call('try_lock', name=hold.access_lock(volume_id)) is True
+        b.call('release_lock', name=hold.access_lock(volume_id))
     finally:
-        _finish(sim, future)
+        hold.finish(sim, future)
