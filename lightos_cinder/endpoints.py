@@ -29,6 +29,8 @@ class Endpoint(object):
         self.failed_at = None
         self.retry_at = 0.0
         self.reason = None
+        # When it last answered a request (the ring's clock).
+        self.answered_at = None
 
     def __repr__(self):
         return self.base_url
@@ -102,8 +104,21 @@ class EndpointRing(object):
                         {'ep': endpoint.base_url, 'why': reason,
                          'secs': self._retry_interval})
 
-    def mark_answered(self, endpoint):
+    def answered_since(self, endpoint, moment):
+        """Whether ``endpoint`` answered some request after ``moment``.
+
+        A request that got no answer within the hedge delay from an endpoint
+        that answered others meanwhile was queued behind them: the service
+        is busy, not hung.
+        """
         with self._lock:
+            return (endpoint.answered_at is not None and
+                    endpoint.answered_at > moment)
+
+    def mark_answered(self, endpoint):
+        now = self._clock()
+        with self._lock:
+            endpoint.answered_at = now
             recovered = endpoint.failed_at is not None
             endpoint.failed_at = None
             endpoint.retry_at = 0.0

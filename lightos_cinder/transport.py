@@ -33,11 +33,13 @@ from lightos_cinder import waiters
 
 LOG = logging.getLogger(__name__)
 
-# Enough pooled connections per endpoint for cinder-volume's concurrent
-# operations (its default executor runs up to 64 greenthreads, but rarely
-# more than a handful talk to the cluster at once). Extra connections beyond
-# this are opened and then discarded rather than blocking the caller.
-POOL_SIZE = 16
+# Connections per endpoint. cinder-volume runs up to 64 RPC requests at
+# once (executor_thread_pool_size); a larger burst waits here for a pooled
+# connection. Opening one connection per waiting operation instead (and
+# closing it after its request) makes a burst of hundreds pay a TCP and TLS
+# handshake on every request; under load those handshakes pass the connect
+# timeout and the whole burst fails over to the next endpoint.
+POOL_SIZE = 64
 
 # Pause between rounds over every endpoint when none gave a usable answer
 # (a cluster-wide blip: every API service restarting, resetting
@@ -196,7 +198,7 @@ class Transport(object):
             pool_connections=len(self._endpoints),
             pool_maxsize=max(1, int(pool_size)),
             max_retries=0,
-            pool_block=False)
+            pool_block=True)
         session.mount('https://', adapter)
         session.mount('http://', adapter)
         return session
@@ -368,12 +370,9 @@ class Transport(object):
             if (call.hedged and self._hedge.enabled and
                     index < len(ring) - 1):
                 hedge = self._hedge.seconds()
-            if call.maybe_sent:
-                self._settle(call)
-            began = self._clock()
             try:
-                response = self._send(endpoint, call, token, remaining,
-                                      hedge, **send)
+                response, began = self._send_busy_or_not(
+                    call, endpoint, token, remaining, hedge, send)
             except requests.exceptions.RequestException as exc:
                 self._connection_failed(call, endpoint, exc, hedge)
                 continue
@@ -393,6 +392,39 @@ class Transport(object):
                 continue
             return endpoint, response
         return None
+
+    def _send_busy_or_not(self, call, endpoint, token, remaining, hedge,
+                          send):
+        """Send to one endpoint; return the response and when it was sent.
+
+        A hedged request that got no answer from an endpoint which answered
+        other requests meanwhile (hundreds of operations at once queue up
+        in the API service) is sent there again with the full read timeout,
+        instead of marking a busy endpoint failed and moving the load on.
+        """
+        while True:
+            if call.maybe_sent:
+                self._settle(call)
+            began = self._clock()
+            try:
+                return self._send(endpoint, call, token, remaining, hedge,
+                                  **send), began
+            except requests.exceptions.ReadTimeout:
+                if hedge is None or not self._endpoints.answered_since(
+                        endpoint, began):
+                    raise
+            LOG.debug('%(method)s %(path)s: %(ep)s is busy (no answer '
+                      'within %(hedge).2f s while answering others); '
+                      'waiting for it (request id %(rid)s)',
+                      {'method': call.method, 'path': call.path,
+                       'ep': endpoint.base_url, 'hedge': hedge,
+                       'rid': call.request_id})
+            call.maybe_sent = call.method not in IDEMPOTENT_METHODS
+            hedge = None
+            remaining = call.give_up_at - self._clock()
+            if remaining <= 0:
+                raise requests.exceptions.ReadTimeout(
+                    'no time left to wait for a busy endpoint')
 
     def _limit(self, call):
         running = budget.current()

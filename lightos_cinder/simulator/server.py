@@ -46,7 +46,8 @@ class Counters:
     def reset(self):
         with self._lock:
             self._nodes = {address: {'requests': 0, 'connections': 0,
-                                     'routes': collections.Counter()}
+                                     'routes': collections.Counter(),
+                                     'statuses': collections.Counter()}
                            for address in self._addresses}
             self._writes = 0
             self._callers = {}
@@ -58,6 +59,10 @@ class Counters:
     def request(self, address):
         with self._lock:
             self._nodes[address]['requests'] += 1
+
+    def answered(self, address, status):
+        with self._lock:
+            self._nodes[address]['statuses'][status] += 1
 
     def routed(self, address, response):
         with self._lock:
@@ -77,7 +82,8 @@ class Counters:
             return {
                 'nodes': {address: {'requests': node['requests'],
                                     'connections': node['connections'],
-                                    'routes': dict(node['routes'])}
+                                    'routes': dict(node['routes']),
+                                    'statuses': dict(node['statuses'])}
                           for address, node in self._nodes.items()},
                 'writes': self._writes,
                 'callers': {caller: dict(seen)
@@ -158,6 +164,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         raise _ResetConnection()
 
     def _send(self, status, body, headers=None):
+        node = self.server.node
+        node.counters.answered(node.address, status)
         data = json.dumps(body, separators=(',', ':')).encode('utf-8')
         self.send_response(status)
         self.send_header('Content-Type', 'application/json')
@@ -177,7 +185,10 @@ class _HTTPServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
     daemon_threads = True
     block_on_close = True
     allow_reuse_address = True
-    request_queue_size = 64
+    # A burst of new connections (hundreds of concurrent Cinder operations)
+    # must not overflow the accept queue: a dropped SYN is retried only
+    # after a second.
+    request_queue_size = 1024
 
     def __init__(self, address, node):
         self.node = node

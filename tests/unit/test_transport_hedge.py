@@ -126,6 +126,50 @@ def test_hedging_off_waits_the_read_timeout(mock, clock):
     assert mock.request_history[0].timeout[1] == 30.0
 
 
+def busy(clock, tr, first_body=None):
+    """A service busy with other requests: the first one of ours is queued.
+
+    While it waits past the hedge delay, the same endpoint answers another
+    caller's request (the nested call), then our read times out.
+    """
+    calls = []
+
+    def callback(request, context):
+        calls.append(request.method)
+        if len(calls) == 1:
+            clock.now += 0.1
+            tr.request('GET', '/api/v2/other')
+            clock.now += request.timeout[1]
+            raise requests.exceptions.ReadTimeout('read timed out')
+        return first_body if first_body is not None else {}
+    return callback
+
+
+def test_busy_endpoint_is_awaited_not_failed_over(mock, clock):
+    tr = make_transport(clock)
+    mock.get(url(A), json=busy(clock, tr))
+    mock.get(url(A, '/api/v2/other'), json={})
+    mock.get(url(B), json={'n': 'b'})
+    assert tr.request('GET', PATH) == {}
+    assert hosts(mock) == [A, A, A]
+    # The second attempt waits the whole read timeout on the same node.
+    assert [r.timeout[1] for r in mock.request_history if
+            r.path == PATH.lower()] == [transport.HEDGE_MIN, 30.0]
+    assert not any(tr.endpoint_health().values())
+
+
+def test_busy_endpoint_settles_a_create_there(mock, clock):
+    tr = make_transport(clock)
+    mock.post(url(A, VOLUMES), status_code=201, json=busy(clock, tr, VOLUME))
+    mock.get(url(A, '/api/v2/other'), json={})
+    mock.get(url(A, VOLUMES + '/'), status_code=404, json={})
+    created = create(client.LightOSClient(tr))
+    assert created.name == 'volume-1'
+    assert [(r.method, r.hostname) for r in mock.request_history] == [
+        ('POST', A), ('GET', A), ('GET', A), ('POST', A)]
+    assert not any(tr.endpoint_health().values())
+
+
 # --- creates settled by name -------------------------------------------------
 
 @pytest.mark.parametrize('first', ['hung', 'lost'])

@@ -22,6 +22,7 @@ import statistics
 
 import bench_chart
 import hung_bench
+import scale_bench
 
 OURS, INTREE = 'ours', 'intree'
 # Table and chart order of the operations (a saved JSON has sorted keys).
@@ -91,17 +92,9 @@ def summarise(results):
             ov[INTREE]['per_request']['median'],
             ov[OURS]['per_request']['median'])
         out['overhead'] = ov
-    if 'concurrency' in results:
-        data = results['concurrency']
-        conc = {'delay_ms': data['delay_ms']}
-        for name in (OURS, INTREE):
-            one, many = summary(data[name]['one']), summary(data[name]['all'])
-            conc[name] = {'one': one, 'all': many,
-                          'all_over_one': _ratio(many['median'],
-                                                 one['median']),
-                          'requests': statistics.median(
-                              data[name]['requests'])}
-        out['concurrency'] = conc
+    scale = scale_bench.summarise(results)
+    if scale is not None:
+        out['scale'] = scale
     if 'failover' in results:
         data = results['failover']
         fo = {'service_timeout': data['service_timeout']}
@@ -159,10 +152,10 @@ def _print_latency(results, summ, reps):
 def _targets(summ):
     """The issue's targets for this driver, as (text, value, met)."""
     rows = []
-    top = max(summ.get('latency', {'0': None}), key=int)
+    top = max(summ.get('latency') or {'0': None}, key=int)
     for op in ('create_volume', 'initialize_connection',
                'terminate_connection'):
-        row = summ['latency'][top].get(op)
+        row = (summ['latency'].get(top) or {}).get(op)
         if row and row['ours_over_floor'] is not None:
             rows.append(('%s within 1.2x of the floor at %s ms' % (op, top),
                          '%.2fx' % row['ours_over_floor'],
@@ -184,11 +177,8 @@ def _targets(summ):
                      fo['blackhole'][OURS]['next_max'] < 1.0))
     if 'hung' in summ:
         rows.extend(hung_bench.targets(summ['hung']))
-    if 'concurrency' in summ:
-        conc = summ['concurrency']
-        rows.append(('concurrent creates within 1.3x of one',
-                     '%.2fx' % conc[OURS]['all_over_one'],
-                     conc[OURS]['all_over_one'] <= 1.3))
+    if 'scale' in summ:
+        rows.extend(scale_bench.targets(summ['scale']))
     return rows
 
 
@@ -219,16 +209,8 @@ def print_tables(results):
                      ov[name]['requests']['delete_volume']))
         print('  in-tree / ours: %.1fx' % ov['intree_over_ours'])
         print()
-    if 'concurrency' in summ:
-        conc = summ['concurrency']
-        print('%d concurrent creates at %d ms in eventlet green threads, '
-              'ms: median [min-max]' % (results['settings']['concurrency'],
-                                        conc['delay_ms']))
-        for name in (OURS, INTREE):
-            row = conc[name]
-            print('  %-16s one %s   all %s   all/one %.2fx' % (
-                label[name], _ms(row['one']), _ms(row['all']),
-                row['all_over_one']))
+    if 'scale' in summ:
+        scale_bench.print_table(summ['scale'], label)
         print()
     if 'failover' in summ:
         fo = summ['failover']

@@ -28,6 +28,7 @@ import tempfile
 
 import bench_report
 import hung_bench
+import scale_bench
 import workers
 
 from lightos_cinder.simulator import Simulator
@@ -52,10 +53,10 @@ SEQUENCE = [
 ]
 FLOOR_TRANSITIONS = {op: count for op, _, _, count in SEQUENCE}
 
-FULL = {'repetitions': 5, 'cycles': 50, 'concurrency': 16,
+FULL = {'repetitions': 5, 'cycles': 50,
         'provider_volumes': 50000, 'stats_volumes': 10000,
         'service_timeout': 5, 'delays': '0,200'}
-SMOKE = {'repetitions': 1, 'cycles': 3, 'concurrency': 4,
+SMOKE = {'repetitions': 1, 'cycles': 3,
          'provider_volumes': 500, 'stats_volumes': 100,
          'service_timeout': 1, 'delays': '0,200'}
 
@@ -72,9 +73,6 @@ def add_arguments(parser):
     group.add_argument('--driver-cycles', type=int,
                        help='create+delete cycles of the overhead figure '
                             '(default %d)' % FULL['cycles'])
-    group.add_argument('--driver-concurrency', type=int,
-                       help='concurrent creates (default %d)'
-                            % FULL['concurrency'])
     group.add_argument('--driver-provider-volumes', type=int,
                        help='volumes given to update_provider_info '
                             '(default %d)' % FULL['provider_volumes'])
@@ -84,7 +82,12 @@ def add_arguments(parser):
     group.add_argument('--driver-service-timeout', type=int,
                        help='lightos_api_service_timeout of the failover '
                             'figures (default %d)' % FULL['service_timeout'])
+    scale_bench.add_arguments(group)
     hung_bench.add_arguments(group)
+    group.add_argument('--driver-figures', metavar='NAMES',
+                       help='comma-separated figures to measure (default '
+                            'all: %s)' % ', '.join(
+                                n.replace(" ", "-") for n in FIGURE_NAMES))
     group.add_argument('--driver-from', metavar='JSON',
                        help='measure nothing: show the table and draw the '
                             'chart of a saved driver-bench.json again')
@@ -96,7 +99,8 @@ def add_arguments(parser):
 def settings(args):
     """The figures' parameters: explicit options, else smoke or full."""
     base = dict(SMOKE if args.smoke else FULL)
-    base.update(hung_bench.SMOKE if args.smoke else hung_bench.FULL)
+    for module in (hung_bench, scale_bench):
+        base.update(module.SMOKE if args.smoke else module.FULL)
     chosen = {}
     for key, default in base.items():
         value = getattr(args, 'driver_' + key)
@@ -199,28 +203,6 @@ def _overhead(bench):
             out[name]['per_request'].append(seconds / max(requests, 1))
 
 
-def _concurrency(bench):
-    conf = bench.conf
-    delay = max(conf['delays'])
-    sim = bench.sims[delay]
-    out = bench.results.setdefault('concurrency', {'delay_ms': delay})
-    for rep in range(conf['repetitions']):
-        for name in bench.order(rep):
-            worker = bench.workers[name]
-            bench.fresh(sim, worker)
-            one = worker.call('op', backend='lat-%d' % delay,
-                              op='create_volume', key='single')
-            bench.fresh(sim, worker)
-            many = bench.timed(sim, worker, 'concurrent',
-                               backend='lat-%d' % delay,
-                               count=conf['concurrency'])
-            entry = out.setdefault(name, {'one': [], 'all': [],
-                                          'requests': []})
-            entry['one'].append(one['seconds'])
-            entry['all'].append(many['seconds'])
-            entry['requests'].append(many['requests'])
-
-
 def _failover(bench):
     conf = bench.conf
     sim = bench.sims[0]
@@ -287,8 +269,22 @@ def _startup(bench):
 
 
 FIGURES = [('latency', _latency), ('overhead', _overhead),
-           ('concurrency', _concurrency), ('failover', _failover),
+           ('concurrency', scale_bench.measure), ('failover', _failover),
            ('hung node', hung_bench.measure), ('startup', _startup)]
+
+
+FIGURE_NAMES = [name for name, _ in FIGURES]
+
+
+def _chosen(args):
+    if not args.driver_figures:
+        return FIGURES
+    names = set(args.driver_figures.replace('-', ' ').split(','))
+    unknown = names - set(FIGURE_NAMES)
+    if unknown:
+        raise SystemExit('unknown figure(s) %s; choose from %s' % (
+            ', '.join(sorted(unknown)), ', '.join(FIGURE_NAMES)))
+    return [(name, measure) for name, measure in FIGURES if name in names]
 
 
 def _conf_text(driver, sims, conf, lock_dir):
@@ -304,11 +300,7 @@ def _conf_text(driver, sims, conf, lock_dir):
 
 
 def _extra_backends(driver, conf):
-    extra = hung_bench.backend_options(conf)
-    if driver != hung_bench.OURS:
-        # Only this driver's detach under 503 is timed.
-        del extra['busy']
-    return extra
+    return hung_bench.backend_options(conf, driver)
 
 
 @contextlib.contextmanager
@@ -360,7 +352,7 @@ def run(args, sim):
                     'class': info['class'], 'version': info['version'],
                     'label': workers.DRIVERS[name][1]}
             bench = Bench(sims, started, conf, results)
-            for figure, measure in FIGURES:
+            for figure, measure in _chosen(args):
                 print('  measuring %s ...' % figure, flush=True)
                 measure(bench)
         finally:

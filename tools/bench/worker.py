@@ -115,12 +115,16 @@ class Objects:
         vol.volume_attachment = objects.VolumeAttachmentList(objects=[])
 
 
-def connector():
-    """The connector properties os-brick's LightOS connector reports."""
+def connector(index=0):
+    """The connector properties os-brick's LightOS connector reports.
+
+    ``index`` tells hosts apart (host NQN, address and name).
+    """
     return {'nqn': 'nqn.2014-08.org.nvmexpress:uuid:'
-                   '4c4c4544-0042-3610-8044-b4c04f000001',
-            'found_dsc': 'found', 'host_ips': ['192.0.2.10'],
-            'host': 'compute-1'}
+                   '4c4c4544-0042-3610-8044-%012x' % (index + 1),
+            'found_dsc': 'found',
+            'host_ips': ['198.18.%d.%d' % (index // 250, index % 250 + 1)],
+            'host': 'compute-%d' % (index + 1)}
 
 
 class Worker:
@@ -222,27 +226,54 @@ class Worker:
             error = '%s: %s' % (type(exc).__name__, exc)
         return {'seconds': time.perf_counter() - started, 'error': error}
 
-    def cmd_concurrent(self, backend, count, size=1):
-        """Create ``count`` volumes at once in green threads.
+    def cmd_concurrent(self, backend, count, op='create_volume', size=1):
+        """Run ``count`` operations at once in green threads; time them.
 
         cinder-volume runs each request in its own green thread of one
-        process; the per-call times come back with the total wall time.
+        process. ``create_volume`` makes volumes ``concurrent-<i>``;
+        ``initialize_connection`` attaches volume i to host i (distinct
+        volumes, distinct hosts), ``terminate_connection`` detaches it and
+        ``delete_volume`` deletes it. Returns the wall time, each call's
+        time, the errors, and this process's CPU seconds.
         """
         drv = self._driver(backend)
-        vols = [self.objects.volume(size) for _ in range(count)]
-        pool = eventlet.GreenPool(count)
+        keys = ['concurrent-%d' % index for index in range(count)]
+        if op == 'create_volume':
+            for key in keys:
+                self.volumes[key] = self.objects.volume(size)
 
-        def create(vol):
+        def run(index):
+            vol, conn = self.volumes[keys[index]], connector(index)
             started = time.perf_counter()
-            self._stamp(vol, drv.create_volume(vol))
-            return time.perf_counter() - started
+            try:
+                if op == 'create_volume':
+                    self._stamp(vol, drv.create_volume(vol))
+                elif op == 'initialize_connection':
+                    drv.initialize_connection(vol, conn)
+                    self.objects.attach(vol, conn)
+                elif op == 'terminate_connection':
+                    drv.terminate_connection(vol, conn)
+                    self.objects.detach(vol)
+                elif op == 'delete_volume':
+                    drv.delete_volume(vol)
+                else:
+                    raise ValueError('unknown operation %s' % op)
+                error = None
+            except Exception as exc:
+                error = '%s: %s' % (type(exc).__name__, exc)
+            return time.perf_counter() - started, error
 
+        pool = eventlet.GreenPool(count)
+        cpu = time.process_time()
         started = time.perf_counter()
-        each = list(pool.imap(create, vols))
+        results = list(pool.imap(run, range(count)))
         wall = time.perf_counter() - started
-        for index, vol in enumerate(vols):
-            self.volumes['concurrent-%d' % index] = vol
-        return {'seconds': wall, 'each': each}
+        cpu = time.process_time() - cpu
+        if op == 'delete_volume':
+            for key in keys:
+                self.volumes.pop(key, None)
+        return {'seconds': wall, 'each': [r[0] for r in results],
+                'errors': [r[1] for r in results if r[1]], 'cpu': cpu}
 
     def cmd_provider_info(self, backend, count):
         """update_provider_info over ``count`` volumes without provider_id.
