@@ -26,6 +26,7 @@ from os_brick.initiator.connectors import lightos as brick_lightos
 from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import excutils
+from oslo_utils import strutils
 from oslo_utils import units
 
 from lightos_cinder import naming
@@ -41,9 +42,33 @@ LOG = logging.getLogger(__name__)
 _TEMPORARY_NAMESPACE = uuid.UUID('6b1f3c2e-9d4a-4e57-8a60-2f5c1d7e9b84')
 
 
+# Smallest block of a copy through this host (see copy_data).
+COPY_BLOCK = 16 * units.Mi
+
+
 def temporary_volume_id(volume):
     """Id (and so ``volume-<id>`` name) of a copy's temporary source."""
     return str(uuid.uuid5(_TEMPORARY_NAMESPACE, volume.id))
+
+
+def copy_data(source, target, size_gb, blocksize):
+    """Copy ``size_gb`` GiB from device ``source`` to device ``target``.
+
+    dd with direct I/O (Cinder's ``copy_volume``), in blocks of
+    ``blocksize`` (``volume_dd_blocksize``) but at least COPY_BLOCK: with
+    Cinder's 1 MiB default, dd's per-block system calls and the small
+    direct I/Os cost about half of the devices' throughput. A new LightOS
+    volume reads as zeros, so zero blocks are not written (and stay
+    unallocated on the thin volume).
+    """
+    try:
+        configured = strutils.string_to_bytes('%sB' % blocksize)
+    except ValueError:
+        configured = 0
+    volume_utils.copy_volume(source, target, size_gb * units.Ki,
+                             '%dM' % (max(configured, COPY_BLOCK) //
+                                      units.Mi),
+                             sync=True, sparse=True)
 
 
 class HostCopy(object):
@@ -210,12 +235,9 @@ class HostCopy(object):
         try:
             target_info, _ = self._attach(ctxt, target, properties)
             try:
-                # A new LightOS volume reads as zeros, so zero blocks need
-                # not be written (and stay unallocated on the thin volume).
-                volume_utils.copy_volume(
-                    source_info['device']['path'],
-                    target_info['device']['path'], size_gb * units.Ki,
-                    self._conf.volume_dd_blocksize, sync=True, sparse=True)
+                copy_data(source_info['device']['path'],
+                          target_info['device']['path'], size_gb,
+                          self._conf.volume_dd_blocksize)
             finally:
                 self._detach(ctxt, target_info, target, properties,
                              force=True)

@@ -34,6 +34,7 @@ import sys
 SECTIONS = {
     'transport': 'transport_bench',
     'driver': 'driver_bench',
+    'hostcopy': 'hostcopy_bench',
 }
 
 
