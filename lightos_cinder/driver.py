@@ -25,24 +25,24 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 import lightos_cinder
-from lightos_cinder import access
-from lightos_cinder import adapter
-from lightos_cinder import attachments
-from lightos_cinder import budget
-from lightos_cinder import client as client_module
-from lightos_cinder import cluster as cluster_module
-from lightos_cinder import credentials
-from lightos_cinder import exception
-from lightos_cinder import grants
-from lightos_cinder import hostcopy
-from lightos_cinder import manage
-from lightos_cinder import naming
+from lightos_cinder.api import budget
+from lightos_cinder.api import client as client_module
+from lightos_cinder.api import credentials
+from lightos_cinder.api import exception
+from lightos_cinder.api import transport as transport_module
 from lightos_cinder import options
-from lightos_cinder import retype as retype_module
-from lightos_cinder import revert
-from lightos_cinder import specs
-from lightos_cinder import translate
-from lightos_cinder import transport as transport_module
+from lightos_cinder.volume import access
+from lightos_cinder.volume import attachments
+from lightos_cinder.volume import clusterstatus
+from lightos_cinder.volume import grants
+from lightos_cinder.volume import hostcopy
+from lightos_cinder.volume import manage
+from lightos_cinder.volume import naming
+from lightos_cinder.volume import retype as retype_module
+from lightos_cinder.volume import revert
+from lightos_cinder.volume import specs
+from lightos_cinder.volume import translate
+from lightos_cinder.volume import volumes
 
 LOG = logging.getLogger(__name__)
 
@@ -120,17 +120,17 @@ class LightOSVolumeDriver(driver.VolumeDriver):
         except exception.TokenError as exc:
             raise cinder_exception.InvalidConfigurationValue(
                 message='Cannot use a configured JWT: %s' % exc) from None
-        cluster_module.validate_config(conf, token_source)
+        clusterstatus.validate_config(conf, token_source)
         translator = translate.Translator(token_source)
         transport = transport_module.Transport.from_config(
             conf, token_source=token_source)
         self._client = client_module.LightOSClient(transport)
-        self._cluster = cluster_module.Cluster(conf, self._client, translator,
-                                               clock=self._clock)
+        self._cluster = clusterstatus.ClusterStatus(
+            conf, self._client, translator, clock=self._clock)
         if token_source is not None:
             self._cluster.token_projects = token_source.projects
             self._cluster.default_token = token_source.default is not None
-        self._adapter = adapter.VolumeAdapter(conf, self._client,
+        self._adapter = volumes.VolumeAdapter(conf, self._client,
                                               self._cluster, translator)
         self._adapter.host_copy = hostcopy.HostCopy(
             conf, self._adapter, self._attach_volume, self._detach_volume,
@@ -147,8 +147,9 @@ class LightOSVolumeDriver(driver.VolumeDriver):
             self._access = access.AccessManager(
                 conf, self._cluster, self._adapter, translator,
                 service=self.host)
-        self._manage = manage.ManageManager(conf, self._client, self._adapter,
-                                            translator, self._known_projects)
+        self._manage = manage.ManageExisting(
+            conf, self._client, self._adapter, translator,
+            self._known_projects)
         self._retype = retype_module.RetypeManager(
             conf, self._client, self._adapter, self._cluster, translator)
         self._revert = revert.Reverter(self._client, self._adapter,

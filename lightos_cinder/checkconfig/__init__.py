@@ -21,16 +21,16 @@ from cinder import exception as cinder_exception
 from oslo_config import cfg
 import urllib3
 
+from lightos_cinder.api import client as client_module
+from lightos_cinder.api import credentials
+from lightos_cinder.api import exception
+from lightos_cinder.api import transport as transport_module
 from lightos_cinder.checkconfig import loader
 from lightos_cinder.checkconfig import remote
 from lightos_cinder.checkconfig import report as report_module
-from lightos_cinder import client as client_module
-from lightos_cinder import cluster as cluster_module
-from lightos_cinder import credentials
 from lightos_cinder import driver as driver_module
-from lightos_cinder import exception
-from lightos_cinder import specs
-from lightos_cinder import transport as transport_module
+from lightos_cinder.volume import clusterstatus
+from lightos_cinder.volume import specs
 
 PASS, WARN, FAIL = report_module.PASS, report_module.WARN, report_module.FAIL
 
@@ -55,10 +55,10 @@ def check_driver_options(section, report):
     except exception.TokenError as exc:
         report.add(FAIL, 'config', 'Cannot use a configured JWT: %s' % exc)
         return None, False
-    problems = cluster_module.config_problems(section, tokens)
+    problems = clusterstatus.config_problems(section, tokens)
     for problem in problems:
         report.add(FAIL, 'config', str(problem))
-    for message in cluster_module.token_file_warnings(tokens):
+    for message in clusterstatus.token_file_warnings(tokens):
         report.add(WARN, 'token', message)
     return tokens, not problems
 

@@ -19,13 +19,13 @@ import time
 
 import sqlalchemy
 
+from lightos_cinder.api import client as client_module
+from lightos_cinder.api import credentials
+from lightos_cinder.api import exception
+from lightos_cinder.api import transport as transport_module
 from lightos_cinder.checkconfig import report as report_module
 from lightos_cinder.checkconfig import voltypes
-from lightos_cinder import client as client_module
-from lightos_cinder import credentials
-from lightos_cinder import exception
-from lightos_cinder import specs
-from lightos_cinder import transport as transport_module
+from lightos_cinder.volume import specs
 
 PASS, WARN, FAIL = report_module.PASS, report_module.WARN, report_module.FAIL
 

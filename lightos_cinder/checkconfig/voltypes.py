@@ -19,11 +19,11 @@ import dataclasses
 from cinder import exception as cinder_exception
 import sqlalchemy
 
+from lightos_cinder.api import exception
 from lightos_cinder.checkconfig import report as report_module
 from lightos_cinder import compat
-from lightos_cinder import exception
-from lightos_cinder import qos
-from lightos_cinder import specs
+from lightos_cinder.volume import qos
+from lightos_cinder.volume import specs
 
 BACKEND_NAME = 'volume_backend_name'
 cinder_models = compat.cinder_db_models()

@@ -14,8 +14,8 @@
 
 """The cluster's side of the story, read through the LightOS REST API."""
 
+from lightos_cinder.api import models
 from lightos_cinder.demo import report
-from lightos_cinder import models
 
 
 class ClusterView:

@@ -21,8 +21,10 @@ import threading
 
 from cinder import exception as cinder_exception
 
-from lightos_cinder import client as client_mod
-from lightos_cinder import credentials
+from lightos_cinder.api import client as client_mod
+from lightos_cinder.api import credentials
+from lightos_cinder.api import exception
+from lightos_cinder.api import transport as transport_mod
 from lightos_cinder.demo import cast
 from lightos_cinder.demo import cinderconf
 from lightos_cinder.demo import clusterview
@@ -32,9 +34,7 @@ from lightos_cinder.demo import progress as progress_mod
 from lightos_cinder.demo import report
 from lightos_cinder.demo import story as story_mod
 from lightos_cinder.demo import tokens
-from lightos_cinder import exception
 from lightos_cinder import simulator
-from lightos_cinder import transport as transport_mod
 
 BACKEND = 'lightos'
 HOST = 'demo'

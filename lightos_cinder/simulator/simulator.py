@@ -23,7 +23,7 @@ import threading
 
 from lightos_cinder.simulator import app as app_mod
 from lightos_cinder.simulator import auth
-from lightos_cinder.simulator import cluster as cluster_mod
+from lightos_cinder.simulator import clusterstate as cluster_mod
 from lightos_cinder.simulator import dataplane
 from lightos_cinder.simulator import discovery
 from lightos_cinder.simulator import faults as faults_mod

@@ -45,11 +45,11 @@ from cinder.volume import volume_types
 from oslo_config import cfg
 from sqlalchemy import event
 
+from lightos_cinder.api import exception
+from lightos_cinder.api import waiters
 from lightos_cinder import compat
 from lightos_cinder.demo import cinderconf
 from lightos_cinder.demo import harness
-from lightos_cinder import exception
-from lightos_cinder import waiters
 
 CONF = cfg.CONF
 

@@ -28,12 +28,12 @@ import threading
 
 import pytest
 
-from lightos_cinder import client as client_mod
-from lightos_cinder import credentials
+from lightos_cinder.api import client as client_mod
+from lightos_cinder.api import credentials
+from lightos_cinder.api import exception
+from lightos_cinder.api import transport as transport_mod
 from lightos_cinder.demo import clusterview
 from lightos_cinder.demo import leftovers
-from lightos_cinder import exception
-from lightos_cinder import transport as transport_mod
 
 DEMO = [sys.executable, '-m', 'lightos_cinder.cmd.main', 'demo']
 # Generous: the demo itself takes a few seconds, but CI machines are shared.

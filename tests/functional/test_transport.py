@@ -26,12 +26,12 @@ import time
 
 import pytest
 
-from lightos_cinder import client
-from lightos_cinder import credentials
-from lightos_cinder import exception
-from lightos_cinder import models
-from lightos_cinder import transport
-from lightos_cinder import waiters
+from lightos_cinder.api import client
+from lightos_cinder.api import credentials
+from lightos_cinder.api import exception
+from lightos_cinder.api import models
+from lightos_cinder.api import transport
+from lightos_cinder.api import waiters
 
 PROJECT = 'tenant-a'
 # A loopback address no simulated node uses.
@@ -434,9 +434,9 @@ _GREEN_CLIENT = textwrap.dedent("""
     import os
     import sys
 
-    from lightos_cinder import client
-    from lightos_cinder import credentials
-    from lightos_cinder import transport
+    from lightos_cinder.api import client
+    from lightos_cinder.api import credentials
+    from lightos_cinder.api import transport
 
     tr = transport.Transport(
         sys.argv[1].split(','), int(sys.argv[2]), verify=sys.argv[3],

@@ -16,9 +16,9 @@
 
 import pytest
 
-from lightos_cinder import acl
-from lightos_cinder.models import ALLOW_ANY
-from lightos_cinder.models import ALLOW_NONE
+from lightos_cinder.api.models import ALLOW_ANY
+from lightos_cinder.api.models import ALLOW_NONE
+from lightos_cinder.volume import acl
 
 NQN_A = 'nqn.2014-08.org.nvmexpress:uuid:aaaa'
 NQN_B = 'nqn.2014-08.org.nvmexpress:uuid:bbbb'

@@ -19,7 +19,7 @@ import uuid
 from cinder import objects
 import pytest
 
-from lightos_cinder import attachments
+from lightos_cinder.volume import attachments
 from tests.unit import fakes
 
 objects.register_all()

@@ -16,10 +16,10 @@
 
 import pytest
 
-from lightos_cinder import client
-from lightos_cinder import exception
-from lightos_cinder import models
-from lightos_cinder import transport
+from lightos_cinder.api import client
+from lightos_cinder.api import exception
+from lightos_cinder.api import models
+from lightos_cinder.api import transport
 
 BASE = 'https://127.0.0.11:443/api/v2'
 VOL_UUID = '6c7b1a2e-32c4-4a0f-9d57-1c6f4b7f7e01'

@@ -22,8 +22,8 @@ import pickle
 import jwt
 import pytest
 
-from lightos_cinder import credentials
-from lightos_cinder import exception
+from lightos_cinder.api import credentials
+from lightos_cinder.api import exception
 
 UTC = datetime.timezone.utc
 
@@ -181,7 +181,7 @@ def test_broken_file_keeps_previous_token_and_warns_once(tmp_path, caplog):
     write_token(path, value)
     source = credentials.TokenSource(path=str(path))
     assert source.get().value == value
-    caplog.set_level(logging.WARNING, logger='lightos_cinder.credentials')
+    caplog.set_level(logging.WARNING, logger='lightos_cinder.api.credentials')
     write_token(path, '\n')
     assert source.get().value == value
     assert source.get().value == value

@@ -14,7 +14,7 @@
 
 """Endpoint rotation and health, on a fake clock."""
 
-from lightos_cinder import endpoints
+from lightos_cinder.api import endpoints
 
 URLS = ['https://127.0.0.11:443', 'https://127.0.0.12:443',
         'https://127.0.0.13:443']

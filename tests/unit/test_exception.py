@@ -16,8 +16,8 @@
 
 import pytest
 
-from lightos_cinder import exception
-from lightos_cinder import failures
+from lightos_cinder.api import exception
+from lightos_cinder.api import failures
 
 TLS = 'TLS error (certificate verify failed); %s' % failures.TLS_VERIFY_HINT
 REFUSED = 'connection refused or unreachable ([Errno 111] Connection refused)'

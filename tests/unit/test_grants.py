@@ -14,7 +14,7 @@
 
 """Grant records: what revoking a dead grant needs, within 255 characters."""
 
-from lightos_cinder import grants
+from lightos_cinder.volume import grants
 
 NQN = 'nqn.2014-08.org.nvmexpress:uuid:host-1'
 HOST = {'nqn': NQN, 'host': 'compute-1', 'host_ips': ['10.0.0.1', 'fd00::1']}

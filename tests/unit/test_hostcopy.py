@@ -17,7 +17,7 @@
 from cinder.volume import volume_utils
 import pytest
 
-from lightos_cinder import hostcopy
+from lightos_cinder.volume import hostcopy
 
 
 @pytest.mark.parametrize('configured, used', [

@@ -17,7 +17,7 @@
 from cinder import exception as cinder_exception
 import pytest
 
-from lightos_cinder import specs
+from lightos_cinder.volume import specs
 
 QOS_UUID = '8a7e6f4c-2b1d-4c3e-9f0a-1b2c3d4e5f60'
 

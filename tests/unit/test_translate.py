@@ -21,9 +21,9 @@ import time
 from cinder import exception as cinder_exception
 import pytest
 
-from lightos_cinder import credentials
-from lightos_cinder import exception
-from lightos_cinder import translate
+from lightos_cinder.api import credentials
+from lightos_cinder.api import exception
+from lightos_cinder.volume import translate
 
 
 def _jwt(**claims):

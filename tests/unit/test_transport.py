@@ -22,9 +22,9 @@ import jwt
 import pytest
 import requests
 
-from lightos_cinder import credentials
-from lightos_cinder import exception
-from lightos_cinder import transport
+from lightos_cinder.api import credentials
+from lightos_cinder.api import exception
+from lightos_cinder.api import transport
 from tests.unit.transport_helpers import A
 from tests.unit.transport_helpers import B
 from tests.unit.transport_helpers import C
@@ -319,7 +319,7 @@ def test_debug_log_of_a_session_never_shows_the_token(mock, clock, tmp_path,
     assert 'Bearer' not in caplog.text
     # Each answered request is logged once with the allowed fields.
     answered = [r.getMessage() for r in caplog.records
-                if r.name == 'lightos_cinder.transport' and '->' in
+                if r.name == 'lightos_cinder.api.transport' and '->' in
                 r.getMessage()]
     assert len(answered) == 5
     assert answered[-1].startswith('DELETE /api/v2/projects/p/volumes/u -> '
@@ -328,7 +328,7 @@ def test_debug_log_of_a_session_never_shows_the_token(mock, clock, tmp_path,
 
 
 def test_marking_unhealthy_warns_once(mock, clock, caplog):
-    caplog.set_level(logging.INFO, logger='lightos_cinder.endpoints')
+    caplog.set_level(logging.INFO, logger='lightos_cinder.api.endpoints')
     mock.get(url(A), exc=refused())
     mock.get(url(B), json={})
     tr = make_transport(clock, addresses=(A, B), retry_interval=5)

@@ -17,12 +17,12 @@
 import pytest
 import requests
 
-from lightos_cinder import budget
-from lightos_cinder import client
-from lightos_cinder import endpoints
-from lightos_cinder import exception
-from lightos_cinder import transport
-from lightos_cinder import waiters
+from lightos_cinder.api import budget
+from lightos_cinder.api import client
+from lightos_cinder.api import endpoints
+from lightos_cinder.api import exception
+from lightos_cinder.api import transport
+from lightos_cinder.api import waiters
 from tests.unit.transport_helpers import A
 from tests.unit.transport_helpers import B
 from tests.unit.transport_helpers import C

@@ -19,8 +19,8 @@ import datetime
 import pytest
 import requests
 
-from lightos_cinder import exception
-from lightos_cinder import transport
+from lightos_cinder.api import exception
+from lightos_cinder.api import transport
 from tests.unit.transport_helpers import A
 from tests.unit.transport_helpers import B
 from tests.unit.transport_helpers import C

@@ -16,8 +16,8 @@
 
 import pytest
 
-from lightos_cinder import exception
-from lightos_cinder import waiters
+from lightos_cinder.api import exception
+from lightos_cinder.api import waiters
 from tests.unit import fakes
 
 

@@ -19,7 +19,7 @@ import http.client
 import requests
 import urllib3
 
-from lightos_cinder import transport
+from lightos_cinder.api import transport
 
 A, B, C = '127.0.0.11', '127.0.0.12', '127.0.0.13'
 PORT = 443

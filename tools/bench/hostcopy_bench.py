@@ -31,8 +31,8 @@ import subprocess
 import tempfile
 import time
 
-from lightos_cinder import hostcopy
 from lightos_cinder.simulator import blockdev
+from lightos_cinder.volume import hostcopy
 
 DESCRIPTION = 'host-copy throughput vs dd with direct I/O'
 GIB = 1024 ** 3

@@ -24,8 +24,8 @@ import warnings
 import certifi
 import requests
 
-from lightos_cinder import credentials
-from lightos_cinder import transport
+from lightos_cinder.api import credentials
+from lightos_cinder.api import transport
 
 DESCRIPTION = 'pooled transport vs a new session per call; failover cost'
 

@@ -21,8 +21,8 @@ import subprocess
 import sys
 import urllib.request
 
-from lightos_cinder import exception
-from lightos_cinder import waiters
+from lightos_cinder.api import exception
+from lightos_cinder.api import waiters
 
 # Short transitions: the driver still polls Creating/Deleting states, and a
 # run of a thousand operations stays within minutes.

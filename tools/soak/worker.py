@@ -40,9 +40,9 @@ from cinder import objects  # noqa: E402
 from cinder.volume import volume_types  # noqa: E402
 from oslo_config import cfg  # noqa: E402
 
+from lightos_cinder.api import exception  # noqa: E402
+from lightos_cinder.api import waiters  # noqa: E402
 from lightos_cinder.demo import story  # noqa: E402
-from lightos_cinder import exception  # noqa: E402
-from lightos_cinder import waiters  # noqa: E402
 from tests.functional import cinderservices  # noqa: E402
 
 BACKEND = 'lightos'

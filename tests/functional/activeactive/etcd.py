@@ -23,8 +23,8 @@ import subprocess
 import urllib.error
 import urllib.request
 
-from lightos_cinder import exception
-from lightos_cinder import waiters
+from lightos_cinder.api import exception
+from lightos_cinder.api import waiters
 
 # Where tooz's etcd3gw driver keeps its locks (the name follows directly).
 TOOZ_LOCK_PREFIX = '/tooz/locks'

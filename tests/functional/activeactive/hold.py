@@ -14,8 +14,8 @@
 
 """An attach held at the simulator while the driver holds its lock."""
 
-from lightos_cinder import exception
-from lightos_cinder import waiters
+from lightos_cinder.api import exception
+from lightos_cinder.api import waiters
 from tests.functional.activeactive import cluster as cluster_mod
 from tests.functional.driver import helpers
 from tests.functional import simstate

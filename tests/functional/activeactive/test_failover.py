@@ -28,8 +28,8 @@ import json
 import time
 import uuid
 
-from lightos_cinder import exception
-from lightos_cinder import waiters
+from lightos_cinder.api import exception
+from lightos_cinder.api import waiters
 from tests.functional.activeactive import checks
 from tests.functional.activeactive import cluster as cluster_mod
 from tests.functional.activeactive import hold

@@ -17,10 +17,10 @@
 from os_brick.initiator.connectors import lightos as brick_lightos
 import pytest
 
-from lightos_cinder import client as client_module
-from lightos_cinder import credentials
+from lightos_cinder.api import client as client_module
+from lightos_cinder.api import credentials
+from lightos_cinder.api import transport as transport_module
 from lightos_cinder.simulator import Simulator
-from lightos_cinder import transport as transport_module
 from tests.functional import cinderservices
 from tests.functional.dataplane import hosts
 from tests.functional.driver import conftest as driver_conftest

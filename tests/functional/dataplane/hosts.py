@@ -24,10 +24,10 @@ import os_brick.privileged
 from os_brick import utils as brick_utils
 from oslo_config import cfg
 
+from lightos_cinder.api import exception
+from lightos_cinder.api import waiters
 from lightos_cinder import compat
-from lightos_cinder import exception
 from lightos_cinder.simulator import blockdev
-from lightos_cinder import waiters
 from tests.functional.driver import helpers
 
 CONF = cfg.CONF

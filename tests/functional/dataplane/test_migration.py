@@ -19,8 +19,8 @@ import os
 from cinder.volume import volume_utils
 import pytest
 
-from lightos_cinder import exception
-from lightos_cinder import waiters
+from lightos_cinder.api import exception
+from lightos_cinder.api import waiters
 from tests.functional.dataplane import hosts
 from tests.functional import simstate
 

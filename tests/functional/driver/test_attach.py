@@ -19,7 +19,7 @@ import concurrent.futures
 from cinder import exception as cinder_exception
 import pytest
 
-from lightos_cinder import models
+from lightos_cinder.api import models
 from lightos_cinder.simulator import Simulator
 from tests.functional.driver import helpers
 from tests.functional import simstate

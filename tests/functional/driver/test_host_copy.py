@@ -29,7 +29,7 @@ from oslo_utils import units
 import pytest
 
 from lightos_cinder import compat
-from lightos_cinder import hostcopy
+from lightos_cinder.volume import hostcopy
 from tests.functional.driver import helpers
 from tests.functional import simstate
 

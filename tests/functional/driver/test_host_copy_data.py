@@ -27,7 +27,7 @@ from os_brick import utils as brick_utils
 from oslo_concurrency import processutils
 import pytest
 
-from lightos_cinder import hostcopy
+from lightos_cinder.volume import hostcopy
 from tests.functional.dataplane.conftest import agent  # noqa: F401
 from tests.functional.dataplane.conftest import data_simulator  # noqa: F401
 from tests.functional.dataplane.conftest import drv  # noqa: F401

@@ -21,8 +21,8 @@ import uuid
 from cinder import exception as cinder_exception
 import pytest
 
-from lightos_cinder import exception
-from lightos_cinder import waiters
+from lightos_cinder.api import exception
+from lightos_cinder.api import waiters
 from tests.functional import cinderservices
 from tests.functional.driver import helpers
 from tests.functional import simstate

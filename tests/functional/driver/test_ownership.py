@@ -24,9 +24,9 @@ from oslo_utils import timeutils
 from oslo_utils import units
 import pytest
 
-from lightos_cinder import exception
-from lightos_cinder import hostcopy
-from lightos_cinder import waiters
+from lightos_cinder.api import exception
+from lightos_cinder.api import waiters
+from lightos_cinder.volume import hostcopy
 from tests.functional import cinderservices
 from tests.functional.driver import helpers
 from tests.functional import simstate

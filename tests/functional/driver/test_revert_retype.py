@@ -19,7 +19,7 @@ from cinder import objects
 from oslo_utils import units
 import pytest
 
-from lightos_cinder import qos
+from lightos_cinder.volume import qos
 from tests.functional.driver import helpers
 from tests.functional import simstate
 

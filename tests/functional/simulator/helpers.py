@@ -16,8 +16,8 @@
 
 import requests
 
-from lightos_cinder import exception
-from lightos_cinder import waiters
+from lightos_cinder.api import exception
+from lightos_cinder.api import waiters
 
 
 class Api:

@@ -29,9 +29,9 @@ from oslo_utils import excutils
 from oslo_utils import strutils
 from oslo_utils import units
 
-from lightos_cinder import naming
-from lightos_cinder import owners
-from lightos_cinder import specs
+from lightos_cinder.volume import naming
+from lightos_cinder.volume import owners
+from lightos_cinder.volume import specs
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)

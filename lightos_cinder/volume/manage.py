@@ -21,12 +21,12 @@ from cinder.volume import volume_utils
 from oslo_log import log as logging
 from oslo_utils import units
 
-from lightos_cinder import acl
-from lightos_cinder import exception
-from lightos_cinder import models
-from lightos_cinder import naming
-from lightos_cinder import owners
-from lightos_cinder import steps as steps_module
+from lightos_cinder.api import exception
+from lightos_cinder.api import models
+from lightos_cinder.volume import acl
+from lightos_cinder.volume import clusterops
+from lightos_cinder.volume import naming
+from lightos_cinder.volume import owners
 
 LOG = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def _manageable_entry(record, cinder_id, reason, extra_info, **more):
     return entry
 
 
-class ManageManager(object):
+class ManageExisting(object):
     """manage_existing, unmanage and the manageable lists of the driver."""
 
     def __init__(self, conf, client, adapter, translator, projects):
@@ -181,7 +181,7 @@ class ManageManager(object):
                               name=found.name):
             self._adapter.steps.update_volume(
                 project, found.uuid, change,
-                'renaming %s to %s' % (steps_module.describe(
+                'renaming %s to %s' % (clusterops.describe(
                     project, found.uuid, found.name), name), known=found)
         LOG.info('Cinder volume %(id)s manages LightOS volume %(old)s (UUID '
                  '%(uuid)s, project %(project)s), now named %(name)s.',

@@ -23,10 +23,10 @@ from cinder import exception as cinder_exception
 from oslo_log import log as logging
 from oslo_utils import units
 
-from lightos_cinder import credentials
-from lightos_cinder import exception
-from lightos_cinder import models
-from lightos_cinder import specs
+from lightos_cinder.api import credentials
+from lightos_cinder.api import exception
+from lightos_cinder.api import models
+from lightos_cinder.volume import specs
 
 LOG = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ def _gib(size_bytes):
     return round(size_bytes / units.Gi, 2)
 
 
-class Cluster(object):
+class ClusterStatus(object):
     """Cluster identity, attach targets and capacity, cached.
 
     Node addresses are read at setup and again when they are older than

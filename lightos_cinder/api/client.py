@@ -17,8 +17,8 @@
 import re
 from urllib import parse
 
-from lightos_cinder import exception
-from lightos_cinder import models
+from lightos_cinder.api import exception
+from lightos_cinder.api import models
 
 API = '/api/v2'
 

@@ -26,7 +26,7 @@ import threading
 
 from oslo_log import log as logging
 
-from lightos_cinder import exception
+from lightos_cinder.api import exception
 
 LOG = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@
 import dataclasses
 import ipaddress
 
-from lightos_cinder.models import ALLOW_ANY
-from lightos_cinder.models import ALLOW_NONE
+from lightos_cinder.api.models import ALLOW_ANY
+from lightos_cinder.api.models import ALLOW_NONE
 
 # A LightOS IP-ACL holds at most this many addresses.
 MAX_IP_ACL_ENTRIES = 16

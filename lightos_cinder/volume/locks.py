@@ -23,8 +23,8 @@ from cinder import exception as cinder_exception
 from oslo_log import log as logging
 from tooz import coordination as tooz_coordination
 
-from lightos_cinder import exception
-from lightos_cinder import waiters
+from lightos_cinder.api import exception
+from lightos_cinder.api import waiters
 
 LOG = logging.getLogger(__name__)
 

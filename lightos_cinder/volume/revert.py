@@ -18,10 +18,10 @@ from cinder import exception as cinder_exception
 from oslo_log import log as logging
 from oslo_utils import units
 
-from lightos_cinder import acl
-from lightos_cinder import exception
-from lightos_cinder import naming
-from lightos_cinder import steps as steps_module
+from lightos_cinder.api import exception
+from lightos_cinder.volume import acl
+from lightos_cinder.volume import clusterops
+from lightos_cinder.volume import naming
 
 LOG = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class Reverter(object):
                                       snap.source_volume_uuid, found.uuid,
                                       volume.id))
         what = 'rollback of %s to snapshot %s' % (
-            steps_module.describe(project, found.uuid), snap.uuid)
+            clusterops.describe(project, found.uuid), snap.uuid)
         with self._translated('revert to snapshot %s' % snap.uuid,
                               volume_id=volume.id, project=project,
                               uuid=found.uuid, name=found.name):

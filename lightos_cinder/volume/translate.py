@@ -20,7 +20,7 @@ import datetime
 from cinder import exception as cinder_exception
 from oslo_log import log as logging
 
-from lightos_cinder import exception
+from lightos_cinder.api import exception
 
 LOG = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ import time
 
 from oslo_log import log as logging
 
-from lightos_cinder import budget
-from lightos_cinder import exception
+from lightos_cinder.api import budget
+from lightos_cinder.api import exception
 
 LOG = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def wait_for(probe, *, timeout, what, interval=0.05, max_interval=2.0,
     Retry-After) sets the next pause to that instead.
 
     The wait also ends with the running operation's budget (see
-    :mod:`lightos_cinder.budget`) if that comes first.
+    :mod:`lightos_cinder.api.budget`) if that comes first.
 
     :raises exception.WaitTimeout: naming ``what`` and the last state the
         probe reported, when ``timeout`` seconds pass without success.

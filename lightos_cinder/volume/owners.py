@@ -20,7 +20,7 @@ from cinder import context as cinder_context
 from cinder import objects
 from oslo_config import cfg
 
-from lightos_cinder import naming
+from lightos_cinder.volume import naming
 
 CONF = cfg.CONF
 CONF.import_opt('volume_name_template', 'cinder.db.api')

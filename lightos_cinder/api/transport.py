@@ -23,13 +23,13 @@ import uuid
 from oslo_log import log as logging
 import requests
 
-from lightos_cinder import budget
-from lightos_cinder import credentials
-from lightos_cinder import endpoints as endpoints_module
-from lightos_cinder import exception
-from lightos_cinder import failures
-from lightos_cinder import httpsadapter
-from lightos_cinder import waiters
+from lightos_cinder.api import budget
+from lightos_cinder.api import credentials
+from lightos_cinder.api import endpoints as endpoints_module
+from lightos_cinder.api import exception
+from lightos_cinder.api import failures
+from lightos_cinder.api import httpsadapter
+from lightos_cinder.api import waiters
 
 LOG = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ class Transport(object):
     handshake per pooled connection). Requests go to the endpoint that
     answered last; an endpoint that cannot be reached is skipped for
     ``retry_interval`` seconds. Error statuses are raised as the exceptions
-    of :func:`lightos_cinder.exception.exception_for_status`.
+    of :func:`lightos_cinder.api.exception.exception_for_status`.
     """
 
     def __init__(self, addresses, port, *, token_source=None, verify=True,

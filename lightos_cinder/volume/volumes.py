@@ -19,14 +19,14 @@ from oslo_log import log as logging
 from oslo_utils import excutils
 from oslo_utils import units
 
-from lightos_cinder import acl
-from lightos_cinder import exception
-from lightos_cinder import models
-from lightos_cinder import naming
-from lightos_cinder import owners
-from lightos_cinder import qos
-from lightos_cinder import specs
-from lightos_cinder import steps as steps_module
+from lightos_cinder.api import exception
+from lightos_cinder.api import models
+from lightos_cinder.volume import acl
+from lightos_cinder.volume import clusterops
+from lightos_cinder.volume import naming
+from lightos_cinder.volume import owners
+from lightos_cinder.volume import qos
+from lightos_cinder.volume import specs
 
 LOG = logging.getLogger(__name__)
 
@@ -71,8 +71,8 @@ class VolumeAdapter(object):
         self._client = client
         self._cluster = cluster
         self._translated = translator.translated
-        self.steps = steps_module.Steps(client,
-                                        conf.lightos_state_wait_timeout)
+        self.steps = clusterops.ClusterOps(
+            client, conf.lightos_state_wait_timeout)
         # Copies a source of another project through the host (a
         # hostcopy.HostCopy); without it such a source is refused.
         self.host_copy = None
@@ -413,7 +413,7 @@ class VolumeAdapter(object):
             return self.steps.update_volume(
                 project, found.uuid, change,
                 'extension of %s to %d B' % (
-                    steps_module.describe(project, found.uuid), size_bytes),
+                    clusterops.describe(project, found.uuid), size_bytes),
                 known=found)
 
     def extend_volume(self, volume, new_size):

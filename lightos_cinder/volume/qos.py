@@ -18,7 +18,7 @@ import dataclasses
 
 from cinder import exception as cinder_exception
 
-from lightos_cinder import specs
+from lightos_cinder.volume import specs
 
 # Consumers whose limits the cluster enforces; 'front-end' limits are
 # applied by the hypervisor and need nothing here.

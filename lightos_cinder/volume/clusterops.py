@@ -16,9 +16,9 @@
 
 from oslo_log import log as logging
 
-from lightos_cinder import exception
-from lightos_cinder import models
-from lightos_cinder import waiters
+from lightos_cinder.api import exception
+from lightos_cinder.api import models
+from lightos_cinder.api import waiters
 
 LOG = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def _gone_or_not_ready(record, what):
     raise exception.NotReady(record.state.value)
 
 
-class Steps(object):
+class ClusterOps(object):
     """Waits and conditional updates against one client."""
 
     def __init__(self, client, timeout):

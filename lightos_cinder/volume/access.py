@@ -18,12 +18,12 @@ from cinder import exception as cinder_exception
 from oslo_log import log as logging
 from oslo_utils import excutils
 
-from lightos_cinder import acl
-from lightos_cinder import attachments as attachments_module
-from lightos_cinder import grants as grants_module
-from lightos_cinder import locks
-from lightos_cinder import naming
-from lightos_cinder import steps as steps_module
+from lightos_cinder.volume import acl
+from lightos_cinder.volume import attachments as attachments_module
+from lightos_cinder.volume import clusterops
+from lightos_cinder.volume import grants as grants_module
+from lightos_cinder.volume import locks
+from lightos_cinder.volume import naming
 
 LOG = logging.getLogger(__name__)
 
@@ -31,8 +31,8 @@ DRIVER_VOLUME_TYPE = 'lightos'
 
 # Attach and detach of one volume are serialised across threads, processes
 # and (with a distributed coordination backend) cinder-volume services; the
-# If-Match retry in Steps.update_volume covers everything else that changes
-# the volume.
+# If-Match retry in ClusterOps.update_volume covers everything else that
+# changes the volume.
 _LOCK = 'lightos-access-{volume.id}'
 # cinder-api holds this lock (the name is that of Cinder's volume API
 # attachment_update) from before the driver grants a host access until the
@@ -83,7 +83,7 @@ class AccessManager(object):
                               name=found.name):
             return self._adapter.steps.update_volume(
                 location.project, found.uuid, change,
-                '%s on %s' % (action, steps_module.describe(
+                '%s on %s' % (action, clusterops.describe(
                     location.project, found.uuid, found.name)),
                 known=found if known else None)
 

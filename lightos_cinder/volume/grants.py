@@ -29,7 +29,7 @@ import threading
 from cinder import context as cinder_context
 from cinder.db import api as db
 
-from lightos_cinder import attachments
+from lightos_cinder.volume import attachments
 
 _KEY_PREFIX = 'lightos_granting:'
 # Admin metadata values hold at most 255 characters.

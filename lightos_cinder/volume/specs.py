@@ -22,7 +22,7 @@ from cinder import exception as cinder_exception
 from oslo_utils import strutils
 from oslo_utils import uuidutils
 
-from lightos_cinder import models
+from lightos_cinder.api import models
 
 DEFAULT_PROJECT = 'default'
 MIN_REPLICAS = 1

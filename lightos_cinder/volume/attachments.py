@@ -24,8 +24,8 @@ from cinder import objects
 from cinder.objects import fields
 from oslo_log import log as logging
 
-from lightos_cinder import exception
-from lightos_cinder import waiters
+from lightos_cinder.api import exception
+from lightos_cinder.api import waiters
 
 LOG = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ import dataclasses
 from oslo_config import cfg
 from oslo_log import log as logging
 
-from lightos_cinder import specs
+from lightos_cinder.volume import specs
 
 CONF = cfg.CONF
 CONF.import_opt('volume_name_template', 'cinder.db.api')

@@ -16,9 +16,9 @@
 
 from oslo_log import log as logging
 
-from lightos_cinder import qos
-from lightos_cinder import specs
-from lightos_cinder import steps as steps_module
+from lightos_cinder.volume import clusterops
+from lightos_cinder.volume import qos
+from lightos_cinder.volume import specs
 
 LOG = logging.getLogger(__name__)
 
@@ -100,8 +100,8 @@ class RetypeManager(object):
                               project=location.project, uuid=found.uuid):
             self._adapter.steps.update_volume(
                 location.project, found.uuid, change,
-                'retype of %s' % steps_module.describe(location.project,
-                                                       found.uuid),
+                'retype of %s' % clusterops.describe(location.project,
+                                                     found.uuid),
                 known=found)
         LOG.info('Retyped Cinder volume %(id)s in place (LightOS volume '
                  '%(uuid)s, project %(project)s): QoS policy %(policy)s, '
