@@ -154,3 +154,24 @@ def test_default_clock_really_waits_briefly():
     probe = _probe(['Creating'])
     assert waiters.wait_for(probe, timeout=5, what='x', interval=0.01,
                             max_interval=0.02) == 'done'
+
+
+def test_a_retry_after_sets_the_next_pause():
+    clock = fakes.FakeClock()
+    asked = iter([exception.NotReady('503', retry_after=3.0)])
+
+    def probe():
+        for not_ready in asked:
+            raise not_ready
+        return 'answered'
+    assert _wait(probe, clock, interval=0.25) == 'answered'
+    assert clock.sleeps == [3.0]
+
+
+def test_without_a_probe_at_the_deadline_no_pause_reaches_it():
+    clock = fakes.FakeClock()
+    with pytest.raises(exception.WaitTimeout):
+        _wait(_probe(['busy'] * 40), clock, timeout=10, interval=0.25,
+              growth=1.0, max_interval=4, probe_at_deadline=False)
+    # 0.25, 0.25, 0.5, 1, 2, 4 (8 s); the next 4 s pause would reach 10 s.
+    assert clock.sleeps == [0.25, 0.25, 0.5, 1.0, 2.0, 4.0]
