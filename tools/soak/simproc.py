@@ -21,8 +21,13 @@ import subprocess
 import sys
 import urllib.request
 
-from lightos_cinder.api import exception
-from lightos_cinder.api import waiters
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from lightos_cinder.api import exception  # noqa: E402
+from tests import processes  # noqa: E402
 
 # Short transitions: the driver still polls Creating/Deleting states, and a
 # run of a thousand operations stays within minutes.
@@ -41,7 +46,7 @@ class SimulatorProcess:
         self.nodes = nodes
         self.admin_url = None
         self.backend_section = None
-        self._proc = None
+        self._child = None
         self._out = os.path.join(workdir, 'simulator.out')
 
     def start(self):
@@ -49,27 +54,23 @@ class SimulatorProcess:
         os.makedirs(simdir, exist_ok=True)
         with open(self._out, 'w') as out, open(
                 os.path.join(self.workdir, 'simulator.log'), 'w') as err:
-            self._proc = subprocess.Popen(
+            self._child = processes.Child(
                 [sys.executable, '-m', 'lightos_cinder.cmd.main',
                  'simulator', '--nodes', str(self.nodes),
                  '--workdir', simdir, '--backend', 'lightos',
                  '--create-delay-ms', _DELAY_MS,
                  '--update-delay-ms', _DELAY_MS,
                  '--delete-delay-ms', _DELAY_MS],
+                'the simulator (see %s)' % self.workdir,
                 stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-        text = waiters.wait_for(self._printed, timeout=60, interval=0.05,
-                                max_interval=0.5,
-                                what='the simulator to print its address')
+        text = self._child.wait_ready(
+            self._printed, 60, 'the simulator to print its address')
         for line in text.splitlines():
             if line.startswith('Admin endpoint: '):
                 self.admin_url = line.split(': ', 1)[1].strip()
         self.backend_section = text.split('# cinder.conf\n', 1)[1].strip()
 
     def _printed(self):
-        if self._proc.poll() is not None:
-            raise exception.OperationFailed(
-                'the simulator (see %s)' % self.workdir,
-                'exit %s' % self._proc.returncode)
         with open(self._out) as handle:
             text = handle.read()
         if '# cinder.conf' not in text or not text.endswith('\n\n'):
@@ -77,14 +78,9 @@ class SimulatorProcess:
         return text
 
     def stop(self):
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-        self._proc = None
+        if self._child is not None:
+            self._child.stop(timeout=30)
+        self._child = None
 
     def admin(self, method, path, body=None):
         """One admin API call; returns its JSON answer."""

@@ -18,12 +18,12 @@ import concurrent.futures
 import itertools
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
 
 from lightos_cinder.demo import cinderconf
+from tests import processes
 
 _MODULE = 'tests.functional.activeactive.volumeservice'
 # One operation (a create, a clone, an attach) finishes in seconds; the
@@ -67,10 +67,11 @@ class ServiceProcess:
         self._pending = {}
         self._lock = threading.Lock()
         self._stderr = open(os.path.join(workdir, '%s.err' % name), 'wb')
-        self.process = subprocess.Popen(
+        self._child = processes.Child(
             [sys.executable, '-m', _MODULE, config_file, own_conf, name],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=self._stderr, text=True)
+            'volume service %s' % name, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=self._stderr, text=True)
+        self.process = self._child.process
         self._ready = concurrent.futures.Future()
         self._pending[0] = self._ready
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -110,18 +111,12 @@ class ServiceProcess:
 
     def kill(self):
         """SIGKILL: the service dies with whatever it had in flight."""
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
+        self._child.kill()
 
     def stop(self):
         if self.process.poll() is None:
             self.process.stdin.close()
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        self._child.stop()
         self._stderr.close()
 
 

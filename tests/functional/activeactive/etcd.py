@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 
 from lightos_cinder.api import exception
-from lightos_cinder.api import waiters
+from tests import processes
 
 # Where tooz's etcd3gw driver keeps its locks (the name follows directly).
 TOOZ_LOCK_PREFIX = '/tooz/locks'
@@ -77,7 +77,7 @@ class Etcd:
         self.workdir = workdir
         self.port = None
         self._peer_port = None
-        self._process = None
+        self._child = None
         self._log = None
 
     @property
@@ -97,7 +97,7 @@ class Etcd:
         peer = 'http://127.0.0.1:%d' % self._peer_port
         os.makedirs(self.workdir, exist_ok=True)
         self._log = open(os.path.join(self.workdir, 'etcd.log'), 'ab')
-        self._process = subprocess.Popen(
+        self._child = processes.Child(
             [binary, '--name', 'test',
              '--data-dir', os.path.join(self.workdir, 'data'),
              '--listen-client-urls', self.url,
@@ -105,15 +105,12 @@ class Etcd:
              '--listen-peer-urls', peer,
              '--initial-advertise-peer-urls', peer,
              '--initial-cluster', 'test=%s' % peer],
+            'etcd (see %s/etcd.log)' % self.workdir,
             stdout=self._log, stderr=subprocess.STDOUT)
         self.wait_healthy()
 
     def wait_healthy(self, timeout=30):
         def probe():
-            if self._process.poll() is not None:
-                raise RuntimeError('etcd exited with %s; see %s/etcd.log'
-                                   % (self._process.returncode,
-                                      self.workdir))
             try:
                 with urllib.request.urlopen(self.url + '/health',
                                             timeout=2) as resp:
@@ -123,26 +120,20 @@ class Etcd:
             if health.get('health') != 'true':
                 raise exception.NotReady(health)
             return health
-        waiters.wait_for(probe, timeout=timeout, what='etcd to be healthy',
-                         interval=0.05, max_interval=0.5)
+        self._child.wait_ready(probe, timeout, 'etcd to be healthy')
 
     def kill(self):
         """SIGKILL etcd: clients find nothing listening until start()."""
-        self._process.kill()
-        self._process.wait()
-        self._process = None
-        self._log.close()
-        self._log = None
+        self._child.kill()
+        self._ended()
 
     def stop(self):
-        if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-            self._process = None
+        if self._child is not None:
+            self._child.stop()
+        self._ended()
+
+    def _ended(self):
+        self._child = None
         if self._log is not None:
             self._log.close()
             self._log = None
