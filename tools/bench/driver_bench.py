@@ -61,29 +61,29 @@ SMOKE = {'repetitions': 1, 'cycles': 3,
          'service_timeout': 1, 'delays': '0,200'}
 
 
+# --driver-<key> options of the figures: (key, type, help); the scale and
+# hung-node modules list theirs the same way.
+OPTIONS = [
+    ('repetitions', int, 'repetitions of every figure (default %d, smoke %d)'
+     % (FULL['repetitions'], SMOKE['repetitions'])),
+    ('delays', str, 'comma-separated simulator delays in ms for the latency '
+     'table (default %s)' % FULL['delays']),
+    ('cycles', int, 'create+delete cycles of the overhead figure (default %d)'
+     % FULL['cycles']),
+    ('provider_volumes', int, 'volumes given to update_provider_info '
+     '(default %d)' % FULL['provider_volumes']),
+    ('stats_volumes', int, 'volumes on the cluster for get_volume_stats '
+     '(default %d)' % FULL['stats_volumes']),
+    ('service_timeout', int, 'lightos_api_service_timeout of the failover '
+     'figures (default %d)' % FULL['service_timeout']),
+]
+
+
 def add_arguments(parser):
     group = parser.add_argument_group('driver')
-    group.add_argument('--driver-repetitions', type=int,
-                       help='repetitions of every figure (default %d, '
-                            'smoke %d)' % (FULL['repetitions'],
-                                           SMOKE['repetitions']))
-    group.add_argument('--driver-delays',
-                       help='comma-separated simulator delays in ms for the '
-                            'latency table (default %s)' % FULL['delays'])
-    group.add_argument('--driver-cycles', type=int,
-                       help='create+delete cycles of the overhead figure '
-                            '(default %d)' % FULL['cycles'])
-    group.add_argument('--driver-provider-volumes', type=int,
-                       help='volumes given to update_provider_info '
-                            '(default %d)' % FULL['provider_volumes'])
-    group.add_argument('--driver-stats-volumes', type=int,
-                       help='volumes on the cluster for get_volume_stats '
-                            '(default %d)' % FULL['stats_volumes'])
-    group.add_argument('--driver-service-timeout', type=int,
-                       help='lightos_api_service_timeout of the failover '
-                            'figures (default %d)' % FULL['service_timeout'])
-    scale_bench.add_arguments(group)
-    hung_bench.add_arguments(group)
+    for key, kind, text in OPTIONS + scale_bench.OPTIONS + hung_bench.OPTIONS:
+        group.add_argument('--driver-' + key.replace('_', '-'), type=kind,
+                           help=text)
     group.add_argument('--driver-figures', metavar='NAMES',
                        help='comma-separated figures to measure (default '
                             'all: %s)' % ', '.join(
@@ -126,12 +126,15 @@ class Bench:
         self.conf = conf
         self.results = results
 
-    serving_node = staticmethod(_serving_node)
+    def rounds(self, repetitions):
+        """``(name, worker)`` per repetition, alternating who goes first.
 
-    def order(self, rep):
-        """Alternate which driver goes first, so neither always warms up."""
+        So that neither driver always meets a cold cluster.
+        """
         names = list(self.workers)
-        return names if rep % 2 == 0 else names[::-1]
+        for rep in range(repetitions):
+            for name in (names if rep % 2 == 0 else names[::-1]):
+                yield name, self.workers[name]
 
     def fresh(self, sim, worker):
         sim.clear_faults()
@@ -152,6 +155,24 @@ class Bench:
                     routes[route] = routes.get(route, 0) + delta
         return total, routes
 
+    @contextlib.contextmanager
+    def faulted(self, sim, worker, backend, kind, probe):
+        """A fresh cluster with a volume ``vol``, and a fault on one node.
+
+        The fault ``kind`` goes to the node that served ``probe()`` (what
+        the driver uses next); it is cleared on the way out. Yields what
+        ``probe()`` returned.
+        """
+        self.fresh(sim, worker)
+        worker.call('op', backend=backend, op='create_volume', key='vol')
+        before = sim.counters()['nodes']
+        answer = probe()
+        sim.set_fault(_serving_node(sim, before), kind)
+        try:
+            yield answer
+        finally:
+            sim.clear_faults()
+
     def timed(self, sim, worker, cmd, **kwargs):
         before = sim.counters()['nodes']
         answer = worker.call(cmd, **kwargs)
@@ -164,19 +185,17 @@ def _latency(bench):
     for delay in conf['delays']:
         sim = bench.sims[delay]
         per_delay = out.setdefault(str(delay), {})
-        for rep in range(conf['repetitions']):
-            for name in bench.order(rep):
-                worker = bench.workers[name]
-                bench.fresh(sim, worker)
-                for op, key, kwargs, _ in SEQUENCE:
-                    answer = bench.timed(sim, worker, 'op',
-                                         backend='lat-%d' % delay, op=op,
-                                         key=key, **kwargs)
-                    entry = per_delay.setdefault(op, {}).setdefault(
-                        name, {'seconds': [], 'requests': [], 'routes': {}})
-                    entry['seconds'].append(answer['seconds'])
-                    entry['requests'].append(answer['requests'])
-                    entry['routes'] = answer['routes']
+        for name, worker in bench.rounds(conf['repetitions']):
+            bench.fresh(sim, worker)
+            for op, key, kwargs, _ in SEQUENCE:
+                answer = bench.timed(sim, worker, 'op',
+                                     backend='lat-%d' % delay, op=op,
+                                     key=key, **kwargs)
+                entry = per_delay.setdefault(op, {}).setdefault(
+                    name, {'seconds': [], 'requests': [], 'routes': {}})
+                entry['seconds'].append(answer['seconds'])
+                entry['requests'].append(answer['requests'])
+                entry['routes'] = answer['routes']
         for op in per_delay:
             per_delay[op]['floor'] = FLOOR_TRANSITIONS[op] * delay / 1000.0
 
@@ -185,22 +204,20 @@ def _overhead(bench):
     conf = bench.conf
     sim = bench.sims[0]
     out = bench.results.setdefault('overhead', {})
-    for rep in range(conf['repetitions']):
-        for name in bench.order(rep):
-            worker = bench.workers[name]
-            bench.fresh(sim, worker)
-            seconds = requests = 0
-            for cycle in range(conf['cycles']):
-                for op in ('create_volume', 'delete_volume'):
-                    answer = bench.timed(sim, worker, 'op', backend='lat-0',
-                                         op=op, key='cycle-%d' % cycle)
-                    seconds += answer['seconds']
-                    requests += answer['requests']
-                    entry = out.setdefault(name, {
-                        'per_request': [], 'requests': {}})
-                    entry['requests'].setdefault(op, []).append(
-                        answer['requests'])
-            out[name]['per_request'].append(seconds / max(requests, 1))
+    for name, worker in bench.rounds(conf['repetitions']):
+        bench.fresh(sim, worker)
+        seconds = requests = 0
+        for cycle in range(conf['cycles']):
+            for op in ('create_volume', 'delete_volume'):
+                answer = bench.timed(sim, worker, 'op', backend='lat-0',
+                                     op=op, key='cycle-%d' % cycle)
+                seconds += answer['seconds']
+                requests += answer['requests']
+                entry = out.setdefault(name, {
+                    'per_request': [], 'requests': {}})
+                entry['requests'].setdefault(op, []).append(
+                    answer['requests'])
+        out[name]['per_request'].append(seconds / max(requests, 1))
 
 
 def _failover(bench):
@@ -209,26 +226,17 @@ def _failover(bench):
     out = bench.results.setdefault('failover', {
         'service_timeout': conf['service_timeout']})
     for kind in ('blackhole', 'down'):
-        for rep in range(conf['repetitions']):
-            for name in bench.order(rep):
-                worker = bench.workers[name]
-                bench.fresh(sim, worker)
-                worker.call('op', backend='failover', op='create_volume',
-                            key='vol')
-                before = sim.counters()['nodes']
-                worker.call('failover', backend='failover', key='vol',
-                            calls=1)
-                node = _serving_node(sim, before)
-                sim.set_fault(node, kind)
-                try:
-                    answer = worker.call('failover', backend='failover',
-                                         key='vol', calls=6)
-                finally:
-                    sim.clear_faults()
-                entry = out.setdefault(kind, {}).setdefault(
-                    name, {'first': [], 'next': []})
-                entry['first'].append(answer['seconds'][0])
-                entry['next'].append(answer['seconds'][1:])
+        for name, worker in bench.rounds(conf['repetitions']):
+            def probe():
+                return worker.call('failover', backend='failover', key='vol',
+                                   calls=1)
+            with bench.faulted(sim, worker, 'failover', kind, probe):
+                answer = worker.call('failover', backend='failover',
+                                     key='vol', calls=6)
+            entry = out.setdefault(kind, {}).setdefault(
+                name, {'first': [], 'next': []})
+            entry['first'].append(answer['seconds'][0])
+            entry['next'].append(answer['seconds'][1:])
 
 
 def _populate(sim, count):

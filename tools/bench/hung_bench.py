@@ -30,26 +30,22 @@ SMOKE = {'hung_repetitions': 1, 'hung_next': 2, 'hung_timeout': 1,
          'busy_budget': 2, 'busy_intree_timeout': 1}
 
 
-def add_arguments(group):
-    group.add_argument('--driver-hung-repetitions', type=int,
-                       help='repetitions of the hung-node figure (default '
-                            '%d)' % FULL['hung_repetitions'])
-    group.add_argument('--driver-hung-next', type=int,
-                       help='creates timed after the first one on a hung '
-                            'node (default %d)' % FULL['hung_next'])
-    group.add_argument('--driver-hung-timeout', type=int,
-                       help='lightos_api_service_timeout of the hung-node '
-                            'figure (default: the option default, 30 s)')
-    group.add_argument('--driver-busy-budget', type=int,
-                       help='lightos_rpc_call_budget of the detach under '
-                            '503 (default: the option default, three '
-                            'quarters of rpc_response_timeout)')
-    group.add_argument('--driver-busy-intree-timeout', type=int,
-                       help='lightos_api_service_timeout of the in-tree '
-                            'driver\'s detach under 503: each of its retry '
-                            'loops lasts 3 times this plus 10 s (default %d; '
-                            'its option default, 30, makes 100 s loops)'
-                            % FULL['busy_intree_timeout'])
+# --driver-<key> options, added by driver_bench: (key, type, help).
+OPTIONS = [
+    ('hung_repetitions', int, 'repetitions of the hung-node figure '
+     '(default %d)' % FULL['hung_repetitions']),
+    ('hung_next', int, 'creates timed after the first one on a hung node '
+     '(default %d)' % FULL['hung_next']),
+    ('hung_timeout', int, 'lightos_api_service_timeout of the hung-node '
+     'figure (default: the option default, 30 s)'),
+    ('busy_budget', int, 'lightos_rpc_call_budget of the detach under 503 '
+     '(default: the option default, three quarters of '
+     'rpc_response_timeout)'),
+    ('busy_intree_timeout', int, "lightos_api_service_timeout of the "
+     "in-tree driver's detach under 503: each of its retry loops lasts 3 "
+     "times this plus 10 s (default %d; its option default, 30, makes "
+     "100 s loops)" % FULL['busy_intree_timeout']),
+]
 
 
 def backend_options(conf, driver):
@@ -75,33 +71,25 @@ def _hung(bench):
     conf, sim = bench.conf, bench.sims[0]
     out = bench.results.setdefault('hung', {
         'service_timeout': conf['hung_timeout'] or 30})
-    for rep in range(conf['hung_repetitions']):
-        for name in bench.order(rep):
-            worker = bench.workers[name]
-            bench.fresh(sim, worker)
-            worker.call('op', backend='hung', op='create_volume',
-                        key='warm')
-            before = sim.counters()['nodes']
-            healthy = worker.call('try_op', backend='hung',
-                                  op='create_volume', key='healthy')
-            sim.set_fault(bench.serving_node(sim, before), 'blackhole')
-            try:
-                first = worker.call('try_op', backend='hung',
-                                    op='create_volume', key='first')
-                after = [worker.call('try_op', backend='hung',
-                                     op='create_volume', key='next-%d' % i)
-                         for i in range(conf['hung_next'])]
-            finally:
-                sim.clear_faults()
-            entry = out.setdefault(name, {
-                'healthy': [], 'first': [], 'next': [], 'errors': [],
-                'duplicates': 0})
-            entry['healthy'].append(healthy['seconds'])
-            entry['first'].append(first['seconds'])
-            entry['next'].append([a['seconds'] for a in after])
-            entry['errors'].extend(a['error'] for a in [first] + after
-                                   if a['error'])
-            entry['duplicates'] += _duplicates(sim)
+    for name, worker in bench.rounds(conf['hung_repetitions']):
+        # The first create warms the driver up; the probe finds the node.
+        with bench.faulted(sim, worker, 'hung', 'blackhole', lambda: (
+                worker.call('try_op', backend='hung', op='create_volume',
+                            key='healthy'))) as healthy:
+            first = worker.call('try_op', backend='hung',
+                                op='create_volume', key='first')
+            after = [worker.call('try_op', backend='hung',
+                                 op='create_volume', key='next-%d' % i)
+                     for i in range(conf['hung_next'])]
+        entry = out.setdefault(name, {
+            'healthy': [], 'first': [], 'next': [], 'errors': [],
+            'duplicates': 0})
+        entry['healthy'].append(healthy['seconds'])
+        entry['first'].append(first['seconds'])
+        entry['next'].append([a['seconds'] for a in after])
+        entry['errors'].extend(a['error'] for a in [first] + after
+                               if a['error'])
+        entry['duplicates'] += _duplicates(sim)
 
 
 def _busy(bench):

@@ -37,14 +37,13 @@ SMOKE = {'scale_counts': '4', 'scale_repetitions': 1}
 GOAL = 1.5
 
 
-def add_arguments(group):
-    group.add_argument('--driver-scale-counts',
-                       help='comma-separated numbers of concurrent '
-                            'operations (default %s, smoke %s)'
-                            % (FULL['scale_counts'], SMOKE['scale_counts']))
-    group.add_argument('--driver-scale-repetitions', type=int,
-                       help='repetitions of the concurrency figure (default '
-                            '%d)' % FULL['scale_repetitions'])
+# --driver-<key> options, added by driver_bench: (key, type, help).
+OPTIONS = [
+    ('scale_counts', str, 'comma-separated numbers of concurrent operations '
+     '(default %s, smoke %s)' % (FULL['scale_counts'], SMOKE['scale_counts'])),
+    ('scale_repetitions', int, 'repetitions of the concurrency figure '
+     '(default %d)' % FULL['scale_repetitions']),
+]
 
 
 def _statuses(sim, before):
@@ -93,18 +92,16 @@ def measure(bench):
     sim, backend = bench.sims[delay], 'lat-%d' % delay
     out = bench.results.setdefault('scale', {'delay_ms': delay,
                                              'counts': _counts(conf)})
-    for rep in range(conf['scale_repetitions']):
-        for name in bench.order(rep):
-            worker = bench.workers[name]
-            entry = out.setdefault(name, {'one': [], 'batches': {}})
+    for name, worker in bench.rounds(conf['scale_repetitions']):
+        entry = out.setdefault(name, {'one': [], 'batches': {}})
+        bench.fresh(sim, worker)
+        entry['one'].append(_one(bench, sim, worker, backend))
+        for count in out['counts']:
             bench.fresh(sim, worker)
-            entry['one'].append(_one(bench, sim, worker, backend))
-            for count in out['counts']:
-                bench.fresh(sim, worker)
-                for op in OPERATIONS:
-                    entry['batches'].setdefault(str(count), {}).setdefault(
-                        op, []).append(_batch(bench, sim, worker, backend, op,
-                                              count))
+            for op in OPERATIONS:
+                entry['batches'].setdefault(str(count), {}).setdefault(
+                    op, []).append(_batch(bench, sim, worker, backend, op,
+                                          count))
 
 
 def summarise(results):

@@ -79,6 +79,16 @@ def _both(*edits):
     return edit
 
 
+def _set(case_id, option, value, phrase=None, outcome='refuses'):
+    """A row setting ``option`` in [lightos] (``value`` None: removing it).
+
+    Without a ``phrase`` the FAIL line must call the value not valid.
+    """
+    return (case_id, _replace(option, value),
+            phrase or '%s in [lightos] is not valid' % option, outcome)
+
+
+REPLICAS = 'lightos_default_num_replicas'
 # (id, edit, phrase check-config's FAIL line holds, service outcome)
 # The service outcome is 'refuses' (the service does not start the
 # backend and check-config repeats its reason), 'later' (the service starts
@@ -88,47 +98,37 @@ def _both(*edits):
 # 'default-driver' (the service runs Cinder's default LVM driver, which
 # fails on a host without its volume group).
 CASES = [
-    ('replicas-4', _replace('lightos_default_num_replicas', '4'),
-     'lightos_default_num_replicas in [lightos] is not valid', 'refuses'),
-    ('replicas-0', _replace('lightos_default_num_replicas', '0'),
-     'set it to a whole number from 1 to 3', 'refuses'),
-    ('replicas-word', _replace('lightos_default_num_replicas', 'three'),
-     'set it to a whole number from 1 to 3', 'refuses'),
-    ('port-junk', _replace('lightos_api_port', '34729x'),
-     'lightos_api_port in [lightos] is not valid', 'refuses'),
-    ('port-range', _replace('lightos_api_port', '70000'),
-     'set it to a whole number from 0 to 65535', 'refuses'),
-    ('address-hostname', _replace('lightos_api_address',
-                                  'lightos1.example.com'),
-     'host names go in lightos_api_hostnames', 'refuses'),
-    ('address-missing', _replace('lightos_api_address', None),
-     'option lightos_api_address: list the IP addresses', 'refuses'),
-    ('hostnames-bad', _replace('lightos_api_hostnames', 'bad host!'),
-     'lightos_api_hostnames in [lightos] is not valid', 'refuses'),
-    ('ca-missing', _replace('driver_ssl_cert_path', '/nonexistent/ca.pem'),
-     'the CA bundle is not a readable file', 'refuses'),
-    ('verify-word', _replace('driver_ssl_cert_verify', 'perhaps'),
-     'set it to true or false', 'refuses'),
-    ('jwt-file-missing', _replace('lightos_jwt_file', '/nonexistent/jwt'),
-     'lightos_jwt_file', 'refuses'),
+    _set('replicas-4', REPLICAS, '4'),
+    _set('replicas-0', REPLICAS, '0', 'set it to a whole number from 1 to 3'),
+    _set('replicas-word', REPLICAS, 'three',
+         'set it to a whole number from 1 to 3'),
+    _set('port-junk', 'lightos_api_port', '34729x'),
+    _set('port-range', 'lightos_api_port', '70000',
+         'set it to a whole number from 0 to 65535'),
+    _set('address-hostname', 'lightos_api_address', 'lightos1.example.com',
+         'host names go in lightos_api_hostnames'),
+    _set('address-missing', 'lightos_api_address', None,
+         'option lightos_api_address: list the IP addresses'),
+    _set('hostnames-bad', 'lightos_api_hostnames', 'bad host!'),
+    _set('ca-missing', 'driver_ssl_cert_path', '/nonexistent/ca.pem',
+         'the CA bundle is not a readable file'),
+    _set('verify-word', 'driver_ssl_cert_verify', 'perhaps',
+         'set it to true or false'),
+    _set('jwt-file-missing', 'lightos_jwt_file', '/nonexistent/jwt',
+         'lightos_jwt_file'),
     ('jwt-garbage', _token('garbage'), 'lightos_jwt', 'refuses'),
     ('jwt-expired', _token('expired'), 'expired at', 'refuses'),
-    ('timeout-word', _replace('lightos_api_service_timeout', 'soon'),
-     'lightos_api_service_timeout in [lightos] is not valid', 'refuses'),
-    ('connect-timeout-zero', _replace('lightos_api_connect_timeout', '0'),
-     'set it to a number of at least 0.1', 'refuses'),
-    ('ipacl-word', _replace('lightos_use_ipacl', 'sometimes'),
-     'lightos_use_ipacl in [lightos] is not valid', 'later'),
-    ('project-files-no-colon', _replace('lightos_project_jwt_files',
-                                        'tenant-a'),
-     'set it to comma-separated key:value pairs', 'refuses'),
-    ('project-file-missing', _replace('lightos_project_jwt_files',
-                                      'tenant-a:/nonexistent/a.jwt'),
-     'lightos_project_jwt_files', 'refuses'),
-    ('refresh-negative', _replace('lightos_node_refresh_interval', '-1'),
-     'lightos_node_refresh_interval in [lightos] is not valid', 'refuses'),
+    _set('timeout-word', 'lightos_api_service_timeout', 'soon'),
+    _set('connect-timeout-zero', 'lightos_api_connect_timeout', '0',
+         'set it to a number of at least 0.1'),
+    _set('ipacl-word', 'lightos_use_ipacl', 'sometimes', outcome='later'),
+    _set('project-files-no-colon', 'lightos_project_jwt_files', 'tenant-a',
+         'set it to comma-separated key:value pairs'),
+    _set('project-file-missing', 'lightos_project_jwt_files',
+         'tenant-a:/nonexistent/a.jwt', 'lightos_project_jwt_files'),
+    _set('refresh-negative', 'lightos_node_refresh_interval', '-1'),
     ('defaults-replicas-4', _both(
-        _replace('lightos_default_num_replicas', None),
+        _replace(REPLICAS, None),
         _append('cinder.conf', '[backend_defaults]\n'
                 'lightos_default_num_replicas = 4\n')),
      'lightos_default_num_replicas in [backend_defaults] is not valid',
@@ -140,12 +140,11 @@ CASES = [
                                          'lightos_default_num_replicas = '
                                          '9\n'),
      'lightos_default_num_replicas in [lightos] is not valid', 'refuses'),
-    ('driver-typo', _replace('volume_driver', DRIVER[:-1]),
-     'cannot be imported', 'refuses'),
-    ('option-typo', _replace('lightos_api_adress', '127.0.0.1'),
-     'did you mean lightos_api_address?', 'ignores'),
-    ('replicas-typo', _replace('lightos_default_num_replica', '2'),
-     'did you mean lightos_default_num_replicas?', 'ignores'),
+    _set('driver-typo', 'volume_driver', DRIVER[:-1], 'cannot be imported'),
+    _set('option-typo', 'lightos_api_adress', '127.0.0.1',
+         'did you mean lightos_api_address?', 'ignores'),
+    _set('replicas-typo', 'lightos_default_num_replica', '2',
+         'did you mean lightos_default_num_replicas?', 'ignores'),
     ('defaults-typo', _append('cinder.conf', '[backend_defaults]\n'
                               'lightos_jwt_fil = /etc/cinder/jwt\n'),
      'did you mean lightos_jwt_file?', 'ignores'),
