@@ -74,3 +74,33 @@ def snapshot(ctx, vol, **updates):
         ctx, objects.Snapshot(), _db_row(objects.Snapshot, **values))
     snap.volume = vol
     return snap
+
+
+def attachment(ctx, vol, connector,
+               status=fields.VolumeAttachStatus.ATTACHED):
+    """Record on ``vol`` an attachment made with ``connector``."""
+    made = objects.VolumeAttachment(
+        context=ctx, id=str(uuid.uuid4()), volume_id=vol.id,
+        attached_host=connector.get('host'), connector=connector,
+        attach_status=status, instance_uuid=str(uuid.uuid4()))
+    vol.volume_attachment = objects.VolumeAttachmentList(
+        objects=list(vol.volume_attachment) + [made])
+    return made
+
+
+def provided(obj, update):
+    """``obj`` carrying the ``provider_id`` of a driver's model update."""
+    obj.provider_id = update['provider_id']
+    return obj
+
+
+def connector(index=1, ips=None, host=None):
+    """The connector properties os-brick reports for compute host N."""
+    return {
+        'nqn': 'nqn.2014-08.org.nvmexpress:uuid:%08d-0000-4000-8000-'
+               '000000000000' % index,
+        'found_dsc': 'found',
+        'host_ips': list(ips or ['10.20.%d.%d' % (index // 250,
+                                                  index % 250 + 1)]),
+        'host': host or 'compute-%d' % index,
+    }

@@ -39,14 +39,6 @@ from lightos_cinder import compat
 from tests.functional import cinder_objects
 
 CONF = cfg.CONF
-HOST_NQN = 'nqn.2014-08.org.nvmexpress:uuid:4c4c4544-0042-3610-8044-b4c04f'
-
-
-def connector(host_nqn=HOST_NQN, host_ips=('192.0.2.10', '2001:db8::10')):
-    """The connector properties os-brick's LightOS connector reports."""
-    return {'nqn': host_nqn, 'found_dsc': 'found',
-            'host_ips': list(host_ips), 'host': 'compute-1',
-            'initiator': 'iqn.1993-08.org.debian:01:compute-1'}
 
 
 def backend_options(sim, **overrides):

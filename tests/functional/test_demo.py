@@ -34,6 +34,7 @@ from lightos_cinder.api import exception
 from lightos_cinder.api import transport as transport_mod
 from lightos_cinder.demo import clusterview
 from lightos_cinder.demo import leftovers
+from tests.functional import clients
 
 DEMO = [sys.executable, '-m', 'lightos_cinder.cmd.main', 'demo']
 # Generous: the demo itself takes a few seconds, but CI machines are shared.
@@ -236,12 +237,8 @@ def test_keep_leaves_the_simulator_serving(tmp_path):
 
 def test_leftover_check_sees_a_stray_volume(sim):
     sim.create_project('tenant-a')
-    transport = transport_mod.Transport(
-        sim.addresses, sim.port,
-        token_source=credentials.TokenSource(value=sim.system_token),
-        verify=sim.ca_path)
-    with transport:
-        client = client_mod.LightOSClient(transport)
+    client = clients.make_client(sim)
+    with client.transport:
         view = clusterview.ClusterView(client, ['tenant-a'], {})
         clean = leftovers.cluster_leftovers(view, sim.state())
         assert [item.count for item in clean] == [0, 0, 0]
@@ -257,12 +254,8 @@ def test_simulator_counts_requests_per_token(sim):
     for tenant in TENANTS:
         sim.create_project(tenant)
     token = sim.mint_token(roles=('tenant-a:admin',))
-    transport = transport_mod.Transport(
-        sim.addresses, sim.port,
-        token_source=credentials.TokenSource(value=token),
-        verify=sim.ca_path)
-    with transport:
-        client = client_mod.LightOSClient(transport)
+    client = clients.make_client(sim, token)
+    with client.transport:
         assert client.list_volumes('tenant-a') == []
         with pytest.raises(exception.Forbidden):
             client.list_volumes('tenant-b')

@@ -32,6 +32,7 @@ from lightos_cinder.api import exception
 from lightos_cinder.api import models
 from lightos_cinder.api import transport
 from lightos_cinder.api import waiters
+from tests.functional import clients
 
 PROJECT = 'tenant-a'
 # A loopback address no simulated node uses.
@@ -51,18 +52,12 @@ class RecordingSleep:
 
 
 def make_transport(sim, token=None, addresses=None, **kwargs):
-    if token is None:
-        token = sim.system_token
-    source = token if isinstance(token, credentials.TokenSource) else (
-        credentials.TokenSource(value=token))
     # A hedge delay well above the stalls of a busy test machine: the tests
     # count requests per node exactly.
-    options = dict(token_source=source, verify=sim.ca_path,
-                   connect_timeout=2.0, read_timeout=10.0, deadline=30.0,
+    options = dict(connect_timeout=2.0, read_timeout=10.0, deadline=30.0,
                    hedge_min=HEDGE)
     options.update(kwargs)
-    return transport.Transport(addresses or sim.addresses, sim.port,
-                               **options)
+    return clients.make_transport(sim, token, addresses, **options)
 
 
 @pytest.fixture

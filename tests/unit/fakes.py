@@ -12,7 +12,41 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Test doubles shared by the unit tests."""
+"""Test doubles shared by the unit tests: a clock and JWTs."""
+
+import os
+import time
+
+import jwt
+
+# 2100-01-01: a token built without a lifetime is the same on every call.
+FAR_FUTURE = 4102444800
+
+
+def make_jwt(jti='1', roles=('system:cluster-admin',), expires_in=None,
+             exp=FAR_FUTURE, **claims):
+    """An HS256 JWT in LightOS's claim layout (``kid``, ``roles``, ``exp``).
+
+    ``expires_in`` (seconds from now) sets ``exp``; ``exp=None`` leaves
+    the claim out.
+    """
+    payload = {'aud': 'LightOS', 'sub': 'lightos-client', 'jti': jti,
+               'roles': list(roles)}
+    if expires_in is not None:
+        exp = int(time.time()) + expires_in
+    if exp is not None:
+        payload['exp'] = exp
+    payload.update(claims)
+    return jwt.encode(payload, 'unit-test-signing-secret-0123456789abcdef',
+                      algorithm='HS256', headers={'kid': 'system:root'})
+
+
+def write_token(path, text):
+    """Write a token file as tools do (with a newline), visibly changed."""
+    path.write_text(text + '\n')
+    # Make the change visible even on file systems with coarse mtimes.
+    stamp = os.stat(path).st_mtime_ns + 1_000_000_000
+    os.utime(path, ns=(stamp, stamp))
 
 
 class FakeClock:

@@ -19,31 +19,14 @@ import logging
 import os
 import pickle
 
-import jwt
 import pytest
 
 from lightos_cinder.api import credentials
 from lightos_cinder.api import exception
+from tests.unit.fakes import make_jwt
+from tests.unit.fakes import write_token
 
 UTC = datetime.timezone.utc
-
-
-def make_jwt(roles=('system:cluster-admin',), expires_in=3600, **claims):
-    now = datetime.datetime.now(UTC)
-    payload = {'aud': 'LightOS', 'sub': 'lightos-client', 'roles': list(roles),
-               'iat': int(now.timestamp())}
-    if expires_in is not None:
-        payload['exp'] = int(now.timestamp()) + expires_in
-    payload.update(claims)
-    return jwt.encode(payload, 'unit-test-signing-secret-0123456789abcdef',
-                      algorithm='HS256', headers={'kid': 'system:root'})
-
-
-def write_token(path, text):
-    path.write_text(text)
-    # Make the change visible even on file systems with coarse mtimes.
-    stamp = os.stat(path).st_mtime_ns + 1_000_000_000
-    os.utime(path, ns=(stamp, stamp))
 
 
 def test_token_repr_and_str_are_masked():
@@ -88,8 +71,7 @@ def test_token_cannot_be_pickled():
 def test_claims_expiry_and_roles_are_decoded():
     exp = int(datetime.datetime(2031, 5, 4, 3, 2, 1,
                                 tzinfo=UTC).timestamp())
-    token = credentials.Token(make_jwt(roles=('proj-1:admin',),
-                                       expires_in=None, exp=exp))
+    token = credentials.Token(make_jwt(roles=('proj-1:admin',), exp=exp))
     assert token.claims()['sub'] == 'lightos-client'
     assert token.expires_at == datetime.datetime(2031, 5, 4, 3, 2, 1,
                                                  tzinfo=UTC)
@@ -97,7 +79,7 @@ def test_claims_expiry_and_roles_are_decoded():
 
 
 def test_token_without_exp_or_roles():
-    token = credentials.Token(make_jwt(roles=(), expires_in=None))
+    token = credentials.Token(make_jwt(roles=(), exp=None))
     assert token.expires_at is None
     assert token.roles == ()
 

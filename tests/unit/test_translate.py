@@ -14,23 +14,13 @@
 
 """Client errors -> Cinder exceptions: messages an operator can act on."""
 
-import base64
-import json
-import time
-
 from cinder import exception as cinder_exception
 import pytest
 
 from lightos_cinder.api import credentials
 from lightos_cinder.api import exception
 from lightos_cinder.volume import translate
-
-
-def _jwt(**claims):
-    def part(data):
-        raw = json.dumps(data).encode()
-        return base64.urlsafe_b64encode(raw).rstrip(b'=').decode()
-    return '%s.%s.c2lnbmF0dXJl' % (part({'alg': 'RS256'}), part(claims))
+from tests.unit import fakes
 
 
 def _raise(translator, error, **ids):
@@ -49,7 +39,7 @@ def test_unauthorized_without_token():
 
 
 def test_unauthorized_with_an_expired_token():
-    token = _jwt(exp=int(time.time()) - 60, roles=['system:cluster-admin'])
+    token = fakes.make_jwt(expires_in=-60)
     source = credentials.TokenSource(value=token)
     with pytest.raises(cinder_exception.InvalidAuthKey) as info:
         _raise(translate.Translator(source),
@@ -62,7 +52,7 @@ def test_unauthorized_with_an_expired_token():
 
 def test_unauthorized_with_a_token_the_cluster_rejects(tmp_path):
     path = tmp_path / 'jwt'
-    path.write_text(_jwt(exp=int(time.time()) + 600))
+    path.write_text(fakes.make_jwt(expires_in=600))
     source = credentials.TokenSource(path=str(path))
     with pytest.raises(cinder_exception.InvalidAuthKey) as info:
         _raise(translate.Translator(source),
@@ -72,7 +62,8 @@ def test_unauthorized_with_a_token_the_cluster_rejects(tmp_path):
 
 
 def test_forbidden_names_project_and_roles():
-    source = credentials.TokenSource(value=_jwt(roles=['tenant-b:admin']))
+    source = credentials.TokenSource(
+        value=fakes.make_jwt(roles=['tenant-b:admin']))
     with pytest.raises(cinder_exception.NotAuthorized) as info:
         _raise(translate.Translator(source),
                exception.Forbidden('POST', '/api/v2/projects/tenant-a'))

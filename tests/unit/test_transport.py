@@ -18,13 +18,14 @@ import logging
 import os
 import types
 
-import jwt
 import pytest
 import requests
 
 from lightos_cinder.api import credentials
 from lightos_cinder.api import exception
 from lightos_cinder.api import transport
+from tests.unit.fakes import make_jwt
+from tests.unit.fakes import write_token
 from tests.unit.transport_helpers import A
 from tests.unit.transport_helpers import B
 from tests.unit.transport_helpers import C
@@ -34,12 +35,6 @@ from tests.unit.transport_helpers import PATH
 from tests.unit.transport_helpers import PORT
 from tests.unit.transport_helpers import refused
 from tests.unit.transport_helpers import url
-
-
-def make_jwt(jti='1'):
-    return jwt.encode({'roles': ['system:cluster-admin'], 'jti': jti,
-                       'exp': 4102444800}, 'unit-test-secret-0123456789abcdef',
-                      algorithm='HS256')
 
 
 # --- URLs -----------------------------------------------------------------
@@ -203,12 +198,6 @@ def test_request_ids_differ_per_call(mock, clock):
 
 
 # --- tokens ---------------------------------------------------------------
-
-def write_token(path, text):
-    path.write_text(text + '\n')
-    stamp = os.stat(path).st_mtime_ns + 1_000_000_000
-    os.utime(path, ns=(stamp, stamp))
-
 
 def test_401_rereads_the_token_file_and_retries(mock, clock, tmp_path):
     path = tmp_path / 'jwt'

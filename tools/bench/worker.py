@@ -32,7 +32,6 @@ import os  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
-import uuid  # noqa: E402
 
 import eventlet  # noqa: E402
 from oslo_config import cfg  # noqa: E402
@@ -41,29 +40,22 @@ from oslo_utils import importutils  # noqa: E402
 from cinder import context as cinder_context  # noqa: E402
 from cinder import coordination  # noqa: E402
 from cinder import objects  # noqa: E402
-from cinder.objects import fields  # noqa: E402
 from cinder.volume import configuration  # noqa: E402
-from oslo_versionedobjects import fields as ovo_fields  # noqa: E402
 
 # As in cinder-volume: the objects exist before the manager's modules load.
 objects.register_all()
 
 from cinder.volume import manager  # noqa: E402,I202
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from tests.functional import cinder_objects  # noqa: E402
+
 CONF = cfg.CONF
 EXTRA_SPECS = {'lightos:num_replicas': '3'}
-
-
-def _db_row(cls, **values):
-    """A database row for ``cls``: unset fields null or their default."""
-    row = {}
-    for name, field in cls.fields.items():
-        if field.nullable:
-            row[name] = None
-        elif field.default != ovo_fields.UnspecifiedDefault:
-            row[name] = field.default
-    row.update(values)
-    return row
 
 
 class Objects:
@@ -71,60 +63,23 @@ class Objects:
 
     def __init__(self):
         self.ctx = cinder_context.get_admin_context()
-        type_id = str(uuid.uuid4())
-        self.vtype = objects.VolumeType._from_db_object(
-            self.ctx, objects.VolumeType(), _db_row(
-                objects.VolumeType, id=type_id, is_public=True,
-                name='lightos-bench', projects=[],
-                extra_specs=dict(EXTRA_SPECS)))
+        self.vtype = cinder_objects.volume_type(self.ctx, EXTRA_SPECS,
+                                                'lightos-bench')
 
     def volume(self, size=1, **updates):
-        values = dict(id=str(uuid.uuid4()), size=size, status='available',
-                      attach_status=fields.VolumeAttachStatus.DETACHED,
-                      multiattach=False, volume_attachment=[],
-                      volume_metadata=[], volume_admin_metadata=[],
-                      volume_glance_metadata=[], snapshots=[],
-                      volume_type_id=self.vtype.id)
-        values.update(updates)
-        vol = objects.Volume._from_db_object(
-            self.ctx, objects.Volume(), _db_row(objects.Volume, **values),
-            expected_attrs=['metadata', 'admin_metadata',
-                            'volume_attachment'])
-        vol.volume_type = self.vtype
-        return vol
+        updates.setdefault('multiattach', False)
+        return cinder_objects.volume(self.ctx, self.vtype, size, **updates)
 
     def snapshot(self, vol):
-        snap = objects.Snapshot._from_db_object(
-            self.ctx, objects.Snapshot(), _db_row(
-                objects.Snapshot, id=str(uuid.uuid4()), volume_id=vol.id,
-                volume_size=vol.size, status='available', metadata={}))
-        snap.volume = vol
-        return snap
+        return cinder_objects.snapshot(self.ctx, vol)
 
     def attach(self, vol, connector):
         """Record the attachment cinder-volume records after attach."""
-        attachment = objects.VolumeAttachment(
-            context=self.ctx, id=str(uuid.uuid4()), volume_id=vol.id,
-            attached_host=connector.get('host'), connector=connector,
-            attach_status=fields.VolumeAttachStatus.ATTACHED,
-            instance_uuid=str(uuid.uuid4()))
-        vol.volume_attachment = objects.VolumeAttachmentList(
-            objects=[attachment])
+        self.detach(vol)
+        cinder_objects.attachment(self.ctx, vol, connector)
 
     def detach(self, vol):
         vol.volume_attachment = objects.VolumeAttachmentList(objects=[])
-
-
-def connector(index=0):
-    """The connector properties os-brick's LightOS connector reports.
-
-    ``index`` tells hosts apart (host NQN, address and name).
-    """
-    return {'nqn': 'nqn.2014-08.org.nvmexpress:uuid:'
-                   '4c4c4544-0042-3610-8044-%012x' % (index + 1),
-            'found_dsc': 'found',
-            'host_ips': ['198.18.%d.%d' % (index // 250, index % 250 + 1)],
-            'host': 'compute-%d' % (index + 1)}
 
 
 class Worker:
@@ -196,12 +151,12 @@ class Worker:
             snap = self.snapshots[key] = objs.snapshot(self.volumes[source])
             seconds, result = self._call(backend, op, snap)
         elif op == 'initialize_connection':
-            vol, conn = self.volumes[key], connector()
+            vol, conn = self.volumes[key], cinder_objects.connector(1)
             seconds, result = self._call(backend, op, vol, conn)
             objs.attach(vol, conn)
         elif op == 'terminate_connection':
-            vol = self.volumes[key]
-            seconds, result = self._call(backend, op, vol, connector())
+            vol, conn = self.volumes[key], cinder_objects.connector(1)
+            seconds, result = self._call(backend, op, vol, conn)
             objs.detach(vol)
         elif op == 'extend_volume':
             vol = self.volumes[key]
@@ -243,7 +198,8 @@ class Worker:
                 self.volumes[key] = self.objects.volume(size)
 
         def run(index):
-            vol, conn = self.volumes[keys[index]], connector(index)
+            vol = self.volumes[keys[index]]
+            conn = cinder_objects.connector(index + 1)
             started = time.perf_counter()
             try:
                 if op == 'create_volume':
@@ -305,10 +261,10 @@ class Worker:
         vol, times = self.volumes[key], []
         for _ in range(calls):
             started = time.perf_counter()
-            drv.initialize_connection(vol, connector())
+            drv.initialize_connection(vol, cinder_objects.connector(1))
             times.append(time.perf_counter() - started)
-            self.objects.attach(vol, connector())
-            drv.terminate_connection(vol, connector())
+            self.objects.attach(vol, cinder_objects.connector(1))
+            drv.terminate_connection(vol, cinder_objects.connector(1))
             self.objects.detach(vol)
         return {'seconds': times}
 

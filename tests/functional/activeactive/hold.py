@@ -17,7 +17,7 @@
 from lightos_cinder.api import exception
 from lightos_cinder.api import waiters
 from tests.functional.activeactive import cluster as cluster_mod
-from tests.functional.driver import helpers
+from tests.functional import cinder_objects
 from tests.functional import simstate
 
 # Long enough never to end by itself: the test releases it.
@@ -41,7 +41,7 @@ def start_attach(sim, svc, volume_id, host=1):
         sim.set_fault(node, 'slow', count=1, delay_ms=_HOLD_MS,
                       path='/volumes/%s' % found['UUID'])
     future = svc.submit('attach', volume_id=volume_id,
-                        connector=helpers.connector(host))
+                        connector=cinder_objects.connector(host))
 
     def probe():
         left = sum(len(faults) for faults in sim.faults().values())

@@ -18,7 +18,7 @@ import uuid
 
 from tests.functional.activeactive import checks
 from tests.functional.activeactive import cluster as cluster_mod
-from tests.functional.driver import helpers
+from tests.functional import cinder_objects
 
 
 def _new_id():
@@ -38,7 +38,7 @@ def _create(svc, size=1):
 def test_attach_detach_from_both_services(services, sim):
     a, b = services
     volume_id = _create(a)
-    hosts = [helpers.connector(index) for index in range(8)]
+    hosts = [cinder_objects.connector(index) for index in range(8)]
     attached = _results([(a, b)[i % 2].submit(
         'attach', volume_id=volume_id, connector=conn)
         for i, conn in enumerate(hosts)])
@@ -108,7 +108,7 @@ def test_extend_racing_attach(services, sim):
     volume_id = _create(a)
     futures = [a.submit('extend_volume', id=volume_id, new_size=3)]
     futures += [b.submit('attach', volume_id=volume_id,
-                         connector=helpers.connector(index))
+                         connector=cinder_objects.connector(index))
                 for index in range(3)]
     extended = futures[0].result(cluster_mod.REPLY_TIMEOUT)
     _results(futures[1:])

@@ -33,7 +33,7 @@ from lightos_cinder.api import waiters
 from tests.functional.activeactive import checks
 from tests.functional.activeactive import cluster as cluster_mod
 from tests.functional.activeactive import hold
-from tests.functional.driver import helpers
+from tests.functional import cinder_objects
 
 # The dead service's creates reach the cluster after it died.
 _CREATE_DELAY_MS = 3000
@@ -152,7 +152,8 @@ def test_sigkill_one_service_under_load(services, sim, report):
             for vol in dead_creates]
     load += [a.submit('create_snapshot', id=snap, volume_id=shared)
              for snap in dead_snaps]
-    connectors = {_new_id(): helpers.connector(index) for index in range(3)}
+    connectors = {_new_id(): cinder_objects.connector(index)
+                  for index in range(3)}
     load += [a.submit('attach', volume_id=shared, connector=connector,
                       attachment_id=attachment_id)
              for attachment_id, connector in connectors.items()]
@@ -166,7 +167,7 @@ def test_sigkill_one_service_under_load(services, sim, report):
     new = [_new_id() for _ in range(3)]
     survivor = [b.submit('create_volume', id=vol, size=1) for vol in new]
     survivor.append(b.submit('attach', volume_id=shared,
-                             connector=helpers.connector(10)))
+                             connector=cinder_objects.connector(10)))
     survivor.append(b.submit('create_snapshot', id=_new_id(),
                              volume_id=shared))
     started = time.monotonic()
@@ -251,12 +252,12 @@ def test_etcd_down_for_a_while(services, sim, etcd, report):
     volume_id = _new_id()
     assert a.call('create_volume', id=volume_id, size=1) == 'available'
     kept = b.call('attach', volume_id=volume_id,
-                  connector=helpers.connector(1))
+                  connector=cinder_objects.connector(1))
     held = hold.start_attach(sim, a, volume_id, host=4)
     etcd.kill()
     try:
         during = [a.submit('attach', volume_id=volume_id,
-                           connector=helpers.connector(2)),
+                           connector=cinder_objects.connector(2)),
                   b.submit('detach', volume_id=volume_id,
                            attachment_id=kept['attachment_id']),
                   a.submit('create_volume', id=_new_id(), size=1),
@@ -280,7 +281,7 @@ def test_etcd_down_for_a_while(services, sim, etcd, report):
            'after etcd came back' % (time.monotonic() - started))
     # With etcd back, the same operations work again.
     again = a.call('attach', volume_id=volume_id,
-                   connector=helpers.connector(3))
+                   connector=cinder_objects.connector(3))
     for attachment in (again, attached):
         b.call('detach', volume_id=volume_id,
                attachment_id=attachment['attachment_id'])

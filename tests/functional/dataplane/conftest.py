@@ -17,13 +17,10 @@
 from os_brick.initiator.connectors import lightos as brick_lightos
 import pytest
 
-from lightos_cinder.api import client as client_module
-from lightos_cinder.api import credentials
-from lightos_cinder.api import transport as transport_module
 from lightos_cinder.simulator import Simulator
 from tests.functional import cinderservices
+from tests.functional import clients
 from tests.functional.dataplane import hosts
-from tests.functional.driver import conftest as driver_conftest
 
 
 @pytest.fixture(scope='module')
@@ -44,40 +41,23 @@ def dsim(data_simulator):
     data_simulator.clear_faults()
 
 
-def make_client(sim):
-    transport = transport_module.Transport(
-        sim.addresses, sim.port,
-        token_source=credentials.TokenSource(value=sim.system_token),
-        verify=sim.ca_path, deadline=10.0)
-    return client_module.LightOSClient(transport)
+@pytest.fixture(scope='session', autouse=True)
+def _cinder(coordinator):
+    """The drivers here take Cinder's locks."""
+
+
+@pytest.fixture
+def backend_sim(dsim):
+    """Drivers of the data plane tests drive the data-keeping cluster."""
+    return dsim
 
 
 @pytest.fixture
 def api(dsim):
     """Our REST client against ``dsim``."""
-    client = make_client(dsim)
+    client = clients.make_client(dsim, deadline=10.0)
     yield client
     client.transport.close()
-
-
-# The driver tests' fixtures: Cinder's coordinator, context and objects.
-coordinator = driver_conftest.coordinator
-ctx = driver_conftest.ctx
-make_volume = driver_conftest.make_volume
-make_snapshot = driver_conftest.make_snapshot
-make_type = driver_conftest.make_type
-attach = driver_conftest.attach
-
-
-@pytest.fixture
-def make_driver(dsim):
-    """Set-up drivers against the data-keeping simulator."""
-    yield from driver_conftest.build_drivers(dsim)
-
-
-@pytest.fixture
-def drv(make_driver):
-    return make_driver()
 
 
 @pytest.fixture(scope='module')

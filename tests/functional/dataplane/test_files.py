@@ -22,7 +22,7 @@ import pytest
 from lightos_cinder.simulator import cli
 from lightos_cinder.simulator import dataplane
 from lightos_cinder.simulator import Simulator
-from tests.functional.dataplane import conftest
+from tests.functional import clients
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
@@ -163,7 +163,7 @@ def test_data_survives_a_restart_with_a_state_file(tmp_path):
     data = str(tmp_path / 'data')
     with Simulator(nodes=1, state_file=state, data_dir=data,
                    workdir=str(tmp_path / 'w')) as sim:
-        api = conftest.make_client(sim)
+        api = clients.make_client(sim)
         vol = api.create_volume(P, 'keep', GIB, replica_count=1,
                                 compression=False)
         gone = api.create_volume(P, 'gone', GIB, replica_count=1,
@@ -210,7 +210,7 @@ def test_the_cli_keeps_data_with_data_dir(tmp_path):
         'simulator', '--nodes', '1', '--admin-port', '-1',
         '--workdir', str(tmp_path / 'w'), '--data-dir', str(tmp_path / 'd')])
     with cli.build(args) as sim:
-        api = conftest.make_client(sim)
+        api = clients.make_client(sim)
         vol = api.create_volume(P, 'v1', GIB, replica_count=1,
                                 compression=False)
         api.transport.close()

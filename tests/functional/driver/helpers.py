@@ -12,7 +12,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Helpers of the driver tests: backend configurations and connectors."""
+"""Helpers of the driver tests: a backend configuration per driver."""
 
 import itertools
 
@@ -54,15 +54,3 @@ def backend_config(sim, **overrides):
     for name, value in values.items():
         CONF.set_override(name, value, group=group)
     return conf
-
-
-def connector(index, ips=None, host=None):
-    """The connector properties os-brick reports for compute host N."""
-    return {
-        'nqn': 'nqn.2014-08.org.nvmexpress:uuid:%08d-0000-4000-8000-'
-               '000000000000' % index,
-        'found_dsc': 'found',
-        'host_ips': list(ips or ['10.20.%d.%d' % (index // 250,
-                                                  index % 250 + 1)]),
-        'host': host or 'compute-%d' % index,
-    }

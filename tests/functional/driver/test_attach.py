@@ -21,7 +21,7 @@ import pytest
 
 from lightos_cinder.api import models
 from lightos_cinder.simulator import Simulator
-from tests.functional.driver import helpers
+from tests.functional import cinder_objects
 from tests.functional import simstate
 
 
@@ -37,7 +37,7 @@ def _record(sim, volume):
 
 
 def test_attach_returns_what_os_brick_consumes(sim, drv, volume):
-    host = helpers.connector(1, ips=['10.1.0.5', 'fe80::5'])
+    host = cinder_objects.connector(1, ips=['10.1.0.5', 'fe80::5'])
     info = drv.initialize_connection(volume, host)
     record = _record(sim, volume)
     assert info['driver_volume_type'] == 'lightos'
@@ -53,7 +53,7 @@ def test_attach_returns_what_os_brick_consumes(sim, drv, volume):
 
 
 def test_attach_twice_is_idempotent(sim, drv, volume):
-    host = helpers.connector(1)
+    host = cinder_objects.connector(1)
     drv.initialize_connection(volume, host)
     writes = sim.counters()['writes']
     drv.initialize_connection(volume, host)
@@ -65,14 +65,15 @@ def test_discovery_port_option(sim, make_driver, make_volume):
     drv = make_driver(lightos_discovery_port=18009)
     volume = make_volume()
     drv.create_volume(volume)
-    data = drv.initialize_connection(volume, helpers.connector(1))['data']
+    host = cinder_objects.connector(1)
+    data = drv.initialize_connection(volume, host)['data']
     assert {n['target_port'] for n in data['lightos_nodes'].values()} == {
         18009}
 
 
 @pytest.mark.parametrize('missing', ['nqn', 'found_dsc', 'host_ips'])
 def test_attach_needs_a_complete_connector(sim, drv, volume, missing):
-    host = helpers.connector(1)
+    host = cinder_objects.connector(1)
     host[missing] = '' if missing != 'host_ips' else []
     writes = sim.counters()['writes']
     with pytest.raises(cinder_exception.InvalidConnectorException) as info:
@@ -85,7 +86,7 @@ def test_ipacl_off_needs_no_host_ips(sim, make_driver, make_volume):
     drv = make_driver(lightos_use_ipacl=False)
     volume = make_volume()
     drv.create_volume(volume)
-    host = helpers.connector(1)
+    host = cinder_objects.connector(1)
     host['host_ips'] = []
     drv.initialize_connection(volume, host)
     record = _record(sim, volume)
@@ -96,7 +97,7 @@ def test_ipacl_off_needs_no_host_ips(sim, make_driver, make_volume):
 def test_ip_acl_keeps_16_preferring_routable(sim, drv, volume, caplog):
     ips = ['127.0.0.1', '::1', 'fe80::1'] + [
         '10.9.0.%d' % i for i in range(1, 16)]
-    drv.initialize_connection(volume, helpers.connector(1, ips=ips))
+    drv.initialize_connection(volume, cinder_objects.connector(1, ips=ips))
     record = _record(sim, volume)
     assert len(record['IPAcl']['values']) == 16
     assert set(record['IPAcl']['values']) == set(ips) - {'127.0.0.1', '::1'}
@@ -106,12 +107,13 @@ def test_ip_acl_keeps_16_preferring_routable(sim, drv, volume, caplog):
 def test_attach_and_detach_of_a_missing_volume(sim, drv, make_volume):
     volume = make_volume()
     with pytest.raises(cinder_exception.VolumeNotFound):
-        drv.initialize_connection(volume, helpers.connector(1))
-    assert drv.terminate_connection(volume, helpers.connector(1)) is False
+        drv.initialize_connection(volume, cinder_objects.connector(1))
+    host = cinder_objects.connector(1)
+    assert drv.terminate_connection(volume, host) is False
 
 
 def test_detach_restores_allow_none(sim, drv, volume, attach):
-    host = helpers.connector(1, ips=['10.1.0.5'])
+    host = cinder_objects.connector(1, ips=['10.1.0.5'])
     drv.initialize_connection(volume, host)
     attach(volume, host)
     assert drv.terminate_connection(volume, host) is False
@@ -121,8 +123,8 @@ def test_detach_restores_allow_none(sim, drv, volume, attach):
 
 
 def test_two_hosts_then_detach_one(sim, drv, volume, attach):
-    first = helpers.connector(1, ips=['10.1.0.1', '10.0.0.99'])
-    second = helpers.connector(2, ips=['10.1.0.2', '10.0.0.99'])
+    first = cinder_objects.connector(1, ips=['10.1.0.1', '10.0.0.99'])
+    second = cinder_objects.connector(2, ips=['10.1.0.2', '10.0.0.99'])
     for host in (first, second):
         drv.initialize_connection(volume, host)
         attach(volume, host)
@@ -135,7 +137,7 @@ def test_two_hosts_then_detach_one(sim, drv, volume, attach):
 
 def test_same_host_multiattach_keeps_access_until_the_last(
         sim, drv, volume, attach):
-    host = helpers.connector(1)
+    host = cinder_objects.connector(1)
     for _instance in range(2):
         drv.initialize_connection(volume, host)
         first = attach(volume, host)
@@ -148,8 +150,8 @@ def test_same_host_multiattach_keeps_access_until_the_last(
 
 def test_attaching_attachments_hold_access(sim, drv, volume, attach):
     """Nova leaves an attachment 'attaching' until attachment_complete."""
-    first = helpers.connector(1, ips=['10.1.0.1', '10.0.0.99'])
-    second = helpers.connector(2, ips=['10.1.0.2', '10.0.0.99'])
+    first = cinder_objects.connector(1, ips=['10.1.0.1', '10.0.0.99'])
+    second = cinder_objects.connector(2, ips=['10.1.0.2', '10.0.0.99'])
     for host in (first, first, second):
         drv.initialize_connection(volume, host)
     attach(volume, first)
@@ -163,8 +165,8 @@ def test_attaching_attachments_hold_access(sim, drv, volume, attach):
 
 def test_detach_keeps_addresses_of_an_attaching_host(
         sim, drv, volume, attach):
-    first = helpers.connector(1, ips=['10.1.0.1', '10.0.0.99'])
-    second = helpers.connector(2, ips=['10.1.0.2', '10.0.0.99'])
+    first = cinder_objects.connector(1, ips=['10.1.0.1', '10.0.0.99'])
+    second = cinder_objects.connector(2, ips=['10.1.0.2', '10.0.0.99'])
     for host in (first, second):
         drv.initialize_connection(volume, host)
     attach(volume, first)
@@ -177,7 +179,7 @@ def test_detach_keeps_addresses_of_an_attaching_host(
 
 def test_force_detach_clears_every_host(sim, drv, volume, attach):
     for index in (1, 2, 3):
-        host = helpers.connector(index)
+        host = cinder_objects.connector(index)
         drv.initialize_connection(volume, host)
         attach(volume, host)
     drv.terminate_connection(volume, None, force=True)
@@ -187,7 +189,7 @@ def test_force_detach_clears_every_host(sim, drv, volume, attach):
 
 
 def test_detach_without_nqn_is_refused(sim, drv, volume):
-    host = helpers.connector(1)
+    host = cinder_objects.connector(1)
     drv.initialize_connection(volume, host)
     with pytest.raises(cinder_exception.InvalidConnectorException):
         drv.terminate_connection(volume, {'host': host['host']})
@@ -195,7 +197,7 @@ def test_detach_without_nqn_is_refused(sim, drv, volume):
 
 
 def test_detach_under_persistent_5xx_raises(sim, drv, volume):
-    host = helpers.connector(1)
+    host = cinder_objects.connector(1)
     drv.initialize_connection(volume, host)
     for node in range(3):
         sim.set_fault(node, 'status', status=500, path=r'/volumes/')
@@ -207,7 +209,7 @@ def test_detach_under_persistent_5xx_raises(sim, drv, volume):
 
 
 def test_detach_of_an_allow_any_volume_raises(sim, drv, volume):
-    host = helpers.connector(1)
+    host = cinder_objects.connector(1)
     uuid = _record(sim, volume)['UUID']
     drv._client.update_volume('default', uuid, acl=(models.ALLOW_ANY,))
     with pytest.raises(cinder_exception.VolumeBackendAPIException) as info:
@@ -234,7 +236,7 @@ def _racing_update(sim, drv, uuid, nqn):
 
 def test_stale_etag_412_is_reread_and_retried(sim, drv, volume):
     uuid = _record(sim, volume)['UUID']
-    nqn = helpers.connector(1)['nqn']
+    nqn = cinder_objects.connector(1)['nqn']
     writes = sim.counters()['writes']
     raced, updated = _racing_update(sim, drv, uuid, nqn)
     # The first PUT carried the stale ETag and was refused; the second one,
@@ -249,7 +251,7 @@ def test_stale_record_in_hand_is_reread_and_retried(sim, drv, volume):
     uuid = _record(sim, volume)['UUID']
     stale = drv._client.get_volume('default', uuid)
     sim.bump_etag('default', uuid)
-    nqn = helpers.connector(1)['nqn']
+    nqn = cinder_objects.connector(1)['nqn']
     writes = sim.counters()['writes']
     updated = drv._adapter.steps.update_volume(
         'default', uuid,
@@ -267,7 +269,7 @@ def test_stale_etag_400_is_reread_and_retried(make_driver, make_volume):
         volume = make_volume()
         drv.create_volume(volume)
         uuid = simstate.volume_named(other, 'volume-%s' % volume.id)['UUID']
-        nqn = helpers.connector(1)['nqn']
+        nqn = cinder_objects.connector(1)['nqn']
         writes = other.counters()['writes']
         raced, updated = _racing_update(other, drv, uuid, nqn)
         assert len(raced) == 2 and raced[0] != raced[1]
@@ -277,7 +279,7 @@ def test_stale_etag_400_is_reread_and_retried(make_driver, make_volume):
 
 
 def test_concurrent_attach_and_detach_of_12_hosts(sim, drv, volume, attach):
-    hosts = [helpers.connector(index) for index in range(12)]
+    hosts = [cinder_objects.connector(index) for index in range(12)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
         list(pool.map(lambda h: drv.initialize_connection(volume, h), hosts))
     record = _record(sim, volume)

@@ -31,6 +31,7 @@ from oslo_serialization import jsonutils
 import pytest
 
 from lightos_cinder import driver
+from tests.functional import cinder_objects
 from tests.functional import cinderservices
 from tests.functional.driver import helpers
 from tests.functional import simstate
@@ -116,7 +117,7 @@ def _status(ctxt, attachment):
 
 def test_detach_keeps_access_of_an_attaching_same_host_attachment(
         sim, cinder, nova, volume):
-    host = helpers.connector(1)
+    host = cinder_objects.connector(1)
     first = _attach(cinder, nova, volume, host)
     _complete(nova, first)
     # The second server on the host: attachment_update done, Nova has not
@@ -133,7 +134,7 @@ def test_detach_keeps_access_of_an_attaching_same_host_attachment(
 
 
 def test_racing_same_host_detaches_leave_no_access(sim, cinder, nova, volume):
-    host = helpers.connector(2)
+    host = cinder_objects.connector(2)
     first, second = _attach_twice(cinder, nova, volume, host)
     manager = cinder.volume_managers[BACKEND]
 
@@ -178,7 +179,7 @@ def other_service(sim):
 def test_same_host_detaches_on_two_services_leave_no_access(
         sim, cinder, nova, volume, other_service):
     """Active-active: the second detach is handled by another service."""
-    host = helpers.connector(3)
+    host = cinder_objects.connector(3)
     first, second = _attach_twice(cinder, nova, volume, host)
     admin = cinder_context.get_admin_context()
 
@@ -210,7 +211,7 @@ def test_a_retried_detach_keeps_access_another_attachment_uses(
     is retried. Counted twice, the retry revoked the host although the
     other attachment still used it.
     """
-    host = helpers.connector(6)
+    host = cinder_objects.connector(6)
     first, second = _attach_twice(cinder, nova, volume, host)
     admin = cinder_context.get_admin_context()
     cinder.volume_managers[BACKEND].attachment_delete(
@@ -239,7 +240,7 @@ def test_a_detach_waits_for_an_attachment_update_in_flight(
     stored that attachment's connector, found no other attachment and
     revoked the access the new one was about to use.
     """
-    host = helpers.connector(4)
+    host = cinder_objects.connector(4)
     first = _attach(cinder, nova, volume, host)
     _complete(nova, first)
     # Nova's attachment_create without a connector: 'reserved'.
@@ -270,7 +271,7 @@ def test_a_failed_attach_leaves_no_access(sim, cinder, nova, volume):
     Cinder keeps no connector for an attachment whose update failed, so its
     deletion never reaches the driver.
     """
-    host = helpers.connector(5)
+    host = cinder_objects.connector(5)
     uuid = volume.provider_id.split()[1]
     # On every node the first read of the volume (the attach's lookup)
     # passes, the next one (after the grant's PUT) gets a 500.
@@ -328,7 +329,7 @@ def _grant_then_die(cinder, nova, volume, host):
 
 def test_a_restart_withdraws_a_grant_cinder_never_stored(
         sim, cinder, nova, volume, restart):
-    host = helpers.connector(7)
+    host = cinder_objects.connector(7)
     attachment = _grant_then_die(cinder, nova, volume, host)
     assert _acl(sim, volume) == [host['nqn']]
 
@@ -342,7 +343,7 @@ def test_a_restart_withdraws_a_grant_cinder_never_stored(
 
 def test_a_restart_keeps_access_an_attachment_holds(
         sim, cinder, nova, volume, restart):
-    host, other = helpers.connector(8), helpers.connector(9)
+    host, other = cinder_objects.connector(8), cinder_objects.connector(9)
     attached = _attach(cinder, nova, volume, host)
     _complete(nova, attached)
     _grant_then_die(cinder, nova, volume, other)

@@ -23,8 +23,8 @@ import pytest
 
 from lightos_cinder.api import exception
 from lightos_cinder.api import waiters
+from tests.functional import cinder_objects
 from tests.functional import cinderservices
-from tests.functional.driver import helpers
 from tests.functional import simstate
 
 CREATES = 5
@@ -116,7 +116,7 @@ def _attached(drv, make_volume, attach):
     """A volume attached to compute host 1, and the host's connector."""
     volume = make_volume()
     volume.provider_id = drv.create_volume(volume)['provider_id']
-    host = helpers.connector(1)
+    host = cinder_objects.connector(1)
     drv.initialize_connection(volume, host)
     attach(volume, host)
     return volume, host
@@ -141,7 +141,7 @@ def test_attach_rides_out_every_node_refusing_for_a_second(
         sim, drv, make_volume):
     volume = make_volume()
     volume.provider_id = drv.create_volume(volume)['provider_id']
-    host = helpers.connector(1)
+    host = cinder_objects.connector(1)
     for node in range(len(sim.addresses)):
         sim.set_fault(node, 'down')
     # The API services come back while the attach is retrying.

@@ -18,6 +18,7 @@ from cinder.volume.drivers import lightos as intree
 from oslo_utils import units
 import pytest
 
+from tests.functional import cinder_objects
 from tests.functional.driver import helpers
 from tests.functional import simstate
 
@@ -55,7 +56,7 @@ def test_intree_volume_lifecycle_with_our_driver(
     assert simstate.size(simstate.volume_named(
         sim, 'volume-%s' % volume.id)) == 3 * units.Gi
 
-    host = helpers.connector(3)
+    host = cinder_objects.connector(3)
     info = drv.initialize_connection(volume, host)
     assert info['data']['uuid'] == record['UUID']
     attach(volume, host)

@@ -20,15 +20,10 @@ from cinder import exception as cinder_exception
 from oslo_utils import units
 import pytest
 
-from tests.functional.driver import helpers
+from tests.functional import cinder_objects
 from tests.functional import simstate
 
 TENANT = {'lightos:project_name': 'tenant-a'}
-
-
-def _provider(obj, update):
-    obj.provider_id = update['provider_id']
-    return obj
 
 
 def _native(sim, drv, name, size, project='default', acl=None):
@@ -54,7 +49,7 @@ def test_manage_renames_and_rounds_up(sim, drv, make_type, make_volume, by):
     assert record['UUID'] == native.uuid
     assert simstate.size(record) == 2 * units.Gi
     # Later operations find it under its Cinder name.
-    _provider(volume, update)
+    cinder_objects.provided(volume, update)
     volume.size = 2
     drv.extend_volume(volume, 3)
     assert simstate.size(simstate.volume_named(
@@ -63,7 +58,7 @@ def test_manage_renames_and_rounds_up(sim, drv, make_type, make_volume, by):
 
 def test_unmanage_then_manage_again_as_tempest_does(sim, drv, make_volume):
     volume = make_volume(size=1)
-    _provider(volume, drv.create_volume(volume))
+    cinder_objects.provided(volume, drv.create_volume(volume))
     writes = sim.counters()['writes']
     drv.unmanage(volume)
     assert sim.counters()['writes'] == writes
@@ -101,7 +96,7 @@ def test_manage_looks_in_the_project_of_the_type(sim, drv, make_type,
 
 
 def test_manage_refuses_attached_and_busy_volumes(sim, drv, make_volume):
-    nqn = helpers.connector(1)['nqn']
+    nqn = cinder_objects.connector(1)['nqn']
     _native(sim, drv, 'in-use', units.Gi, acl=(nqn,))
     busy = _native(sim, drv, 'busy', units.Gi)
     sim.force_volume_state('default', busy.uuid, 'Updating')
@@ -119,8 +114,8 @@ def test_manageable_volumes_marks_managed_and_attached(sim, drv, make_type,
                                                        make_volume):
     sim.create_project('tenant-a')
     managed = make_volume(make_type(TENANT))
-    _provider(managed, drv.create_volume(managed))
-    nqn = helpers.connector(2)['nqn']
+    cinder_objects.provided(managed, drv.create_volume(managed))
+    nqn = cinder_objects.connector(2)['nqn']
     _native(sim, drv, 'open', units.Gi, acl=(nqn,))
     free = _native(sim, drv, 'free', 3 * units.Gi - 1)
     listed = drv.get_manageable_volumes([managed], None, 10, 0,
@@ -166,7 +161,7 @@ def test_manageable_with_a_project_token(sim, make_driver, make_volume):
 
 def test_snapshot_manage_unmanage(sim, drv, make_volume, make_snapshot):
     volume = make_volume()
-    _provider(volume, drv.create_volume(volume))
+    cinder_objects.provided(volume, drv.create_volume(volume))
     snapshot = make_snapshot(volume)
     drv.create_snapshot(snapshot)
     name = 'snapshot-%s' % snapshot.id
@@ -183,7 +178,7 @@ def test_snapshot_manage_unmanage(sim, drv, make_volume, make_snapshot):
     update = drv.manage_existing_snapshot(again, ref)
     [record] = simstate.snapshots(sim)
     assert update == {'provider_id': 'default %s' % record['UUID']}
-    _provider(again, update)
+    cinder_objects.provided(again, update)
     listed = drv.get_manageable_snapshots([again], None, 10, 0,
                                           ['reference'], ['asc'])
     assert listed[0]['cinder_id'] == again.id
@@ -200,7 +195,7 @@ def test_snapshot_of_another_volume_is_refused(sim, drv, make_volume,
                                                make_snapshot):
     first, second = make_volume(), make_volume()
     for volume in (first, second):
-        _provider(volume, drv.create_volume(volume))
+        cinder_objects.provided(volume, drv.create_volume(volume))
     snapshot = make_snapshot(first)
     drv.create_snapshot(snapshot)
     with pytest.raises(cinder_exception.ManageExistingInvalidReference) as e:

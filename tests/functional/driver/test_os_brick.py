@@ -23,10 +23,11 @@ from oslo_config import cfg
 import pytest
 
 from lightos_cinder import compat
+from tests.functional import cinder_objects
 from tests.functional.driver import helpers
 from tests.functional import simstate
 
-HOST = helpers.connector(7)
+HOST = cinder_objects.connector(7)
 DEVICE = '/dev/nvme0n1'
 
 

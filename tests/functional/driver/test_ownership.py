@@ -27,8 +27,8 @@ import pytest
 from lightos_cinder.api import exception
 from lightos_cinder.api import waiters
 from lightos_cinder.volume import hostcopy
+from tests.functional import cinder_objects
 from tests.functional import cinderservices
-from tests.functional.driver import helpers
 from tests.functional import simstate
 
 CONF = cfg.CONF
@@ -149,8 +149,8 @@ def test_a_copied_provider_id_never_reaches_the_source(
     calls = {
         'delete': lambda: drv.delete_volume(other),
         'extend': lambda: drv.extend_volume(other, 2),
-        'attach': lambda: drv.initialize_connection(other,
-                                                    helpers.connector(1)),
+        'attach': lambda: drv.initialize_connection(
+            other, cinder_objects.connector(1)),
         'revert': lambda: drv.revert_to_snapshot(None, other, snapshot),
         'retype': lambda: drv.retype(None, other, None, {
             'extra_specs': {'compression': ('<is> False', '<is> True')}},
@@ -322,7 +322,7 @@ def test_deleting_a_volume_whose_copy_died_removes_its_temporary_source(
     driver = services.volume_managers[BACKEND].driver
     driver._client.create_volume(
         'tenant-a', temporary, units.Gi, replica_count=3, compression=False,
-        acl=[helpers.connector(1)['nqn']],
+        acl=[cinder_objects.connector(1)['nqn']],
         source_snapshot_uuid=simstate.snapshots(sim, 'tenant-a')[0]['UUID'])
     assert temporary in _records_of(sim, 'tenant-a')
 

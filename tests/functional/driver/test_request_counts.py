@@ -16,7 +16,7 @@
 
 import collections
 
-from tests.functional.driver import helpers
+from tests.functional import cinder_objects
 
 
 def _routes(sim):
@@ -35,11 +35,6 @@ def _count(sim, operation):
     return {route: n for route, n in after.items() if n}
 
 
-def _provider(volume, update):
-    volume.provider_id = update['provider_id']
-    return volume
-
-
 def test_requests_per_operation(sim, drv, make_volume, make_snapshot,
                                 attach):
     """Round trips of each operation on the hot path.
@@ -48,11 +43,12 @@ def test_requests_per_operation(sim, drv, make_volume, make_snapshot,
     is exact: a change that adds a request to an operation shows here.
     """
     volume = make_volume(size=1)
-    host = helpers.connector(1)
+    host = cinder_objects.connector(1)
     clone = make_volume(size=1)
     counts = {}
     counts['create'] = _count(
-        sim, lambda: _provider(volume, drv.create_volume(volume)))
+        sim, lambda: cinder_objects.provided(volume,
+                                             drv.create_volume(volume)))
     counts['attach'] = _count(
         sim, lambda: drv.initialize_connection(volume, host))
     attach(volume, host)
@@ -61,8 +57,8 @@ def test_requests_per_operation(sim, drv, make_volume, make_snapshot,
     snapshot = make_snapshot(volume)
     counts['snapshot'] = _count(sim, lambda: drv.create_snapshot(snapshot))
     counts['clone'] = _count(
-        sim, lambda: _provider(clone, drv.create_cloned_volume(clone,
-                                                               volume)))
+        sim, lambda: cinder_objects.provided(
+            clone, drv.create_cloned_volume(clone, volume)))
     counts['extend'] = _count(sim, lambda: drv.extend_volume(volume, 2))
     counts['delete snapshot'] = _count(
         sim, lambda: drv.delete_snapshot(snapshot))

@@ -20,19 +20,14 @@ from oslo_utils import units
 import pytest
 
 from lightos_cinder.volume import qos
-from tests.functional.driver import helpers
+from tests.functional import cinder_objects
 from tests.functional import simstate
-
-
-def _provider(obj, update):
-    obj.provider_id = update['provider_id']
-    return obj
 
 
 @pytest.fixture
 def snapped(sim, drv, make_volume, make_snapshot):
     volume = make_volume(size=1)
-    _provider(volume, drv.create_volume(volume))
+    cinder_objects.provided(volume, drv.create_volume(volume))
     snapshot = make_snapshot(volume)
     drv.create_snapshot(snapshot)
     return volume, snapshot
@@ -57,7 +52,7 @@ def test_revert_waits_through_the_rollback_state(sim, make_driver,
                                                  make_volume, make_snapshot):
     drv = make_driver()
     volume = make_volume(size=1)
-    _provider(volume, drv.create_volume(volume))
+    cinder_objects.provided(volume, drv.create_volume(volume))
     snapshot = make_snapshot(volume)
     drv.create_snapshot(snapshot)
     sim.cluster.delays.update = 0.3
@@ -71,7 +66,7 @@ def test_revert_waits_through_the_rollback_state(sim, make_driver,
 
 def test_revert_refuses_an_attached_volume(sim, drv, snapped):
     volume, snapshot = snapped
-    drv.initialize_connection(volume, helpers.connector(1))
+    drv.initialize_connection(volume, cinder_objects.connector(1))
     writes = sim.counters()['writes']
     with pytest.raises(cinder_exception.InvalidVolume) as info:
         drv.revert_to_snapshot(None, volume, snapshot)
@@ -83,7 +78,7 @@ def test_revert_refuses_another_volumes_snapshot(sim, drv, snapped,
                                                  make_volume, make_snapshot):
     volume, _ = snapped
     other = make_volume()
-    _provider(other, drv.create_volume(other))
+    cinder_objects.provided(other, drv.create_volume(other))
     foreign = make_snapshot(other)
     drv.create_snapshot(foreign)
     # A snapshot object pointing at this volume but holding the other's
@@ -108,7 +103,7 @@ def test_retype_compression_and_qos_in_place(sim, drv, make_type,
     old = sim.create_qos_policy('slow')
     new = sim.create_qos_policy('fast')
     volume = make_volume(make_type({'lightos:qos_policy': old}))
-    _provider(volume, drv.create_volume(volume))
+    cinder_objects.provided(volume, drv.create_volume(volume))
     diff = {'extra_specs': {'lightos:qos_policy': (old, new),
                             'compression': (None, '<is> True')}}
     assert drv.retype(None, volume, None, diff, 'host') is True
@@ -123,7 +118,7 @@ def test_retype_compression_and_qos_in_place(sim, drv, make_type,
 ])
 def test_retype_needing_migration(sim, drv, make_volume, diff):
     volume = make_volume()
-    _provider(volume, drv.create_volume(volume))
+    cinder_objects.provided(volume, drv.create_volume(volume))
     writes = sim.counters()['writes']
     assert drv.retype(None, volume, None, diff, 'host') is False
     assert sim.counters()['writes'] == writes
@@ -133,7 +128,7 @@ def test_retype_dropping_the_policy_migrates(sim, drv, make_type,
                                              make_volume):
     policy = sim.create_qos_policy('slow')
     volume = make_volume(make_type({'lightos:qos_policy': policy}))
-    _provider(volume, drv.create_volume(volume))
+    cinder_objects.provided(volume, drv.create_volume(volume))
     diff = {'extra_specs': {'lightos:qos_policy': (policy, None)}}
     assert drv.retype(None, volume, None, diff, 'host') is False
 
@@ -146,7 +141,7 @@ def test_retype_maps_qos_specs_onto_a_policy(sim, drv, make_volume):
     bw = sim.create_qos_policy('bw', limits={'limitBw': {
         'readBWLimit': '200', 'writeBWLimit': '100'}})
     volume = make_volume()
-    _provider(volume, drv.create_volume(volume))
+    cinder_objects.provided(volume, drv.create_volume(volume))
     diff = {'qos_specs': {'consumer': (None, 'back-end'),
                           'read_iops_sec': (None, '9000'),
                           'write_iops_sec': (None, '5000')}}
@@ -168,7 +163,7 @@ def test_retype_maps_qos_specs_onto_a_policy(sim, drv, make_volume):
 ])
 def test_retype_with_unmappable_qos_specs(sim, drv, make_volume, qos, text):
     volume = make_volume()
-    _provider(volume, drv.create_volume(volume))
+    cinder_objects.provided(volume, drv.create_volume(volume))
     writes = sim.counters()['writes']
     diff = {'qos_specs': {key: (None, value) for key, value in qos.items()}}
     with pytest.raises(cinder_exception.InvalidVolumeType) as info:
@@ -179,7 +174,7 @@ def test_retype_with_unmappable_qos_specs(sim, drv, make_volume, qos, text):
 
 def test_front_end_qos_needs_nothing(sim, drv, make_volume):
     volume = make_volume()
-    _provider(volume, drv.create_volume(volume))
+    cinder_objects.provided(volume, drv.create_volume(volume))
     diff = {'qos_specs': {'consumer': (None, 'front-end'),
                           'total_iops_sec': (None, '500')}}
     assert drv.retype(None, volume, None, diff, 'host') is True
@@ -189,7 +184,7 @@ def test_migrate_between_backends_of_one_cluster(sim, make_driver,
                                                  make_volume):
     source, destination = make_driver(), make_driver()
     volume = make_volume()
-    _provider(volume, source.create_volume(volume))
+    cinder_objects.provided(volume, source.create_volume(volume))
     stats = destination.get_volume_stats(refresh=True)
     assert stats['location_info'] == 'LightOSVolumeDriver:%s' % (
         source._cluster.info.uuid)
@@ -206,7 +201,7 @@ def test_migrate_between_backends_of_one_cluster(sim, make_driver,
 
 def test_migrate_to_another_cluster_is_a_copy(sim, drv, make_volume):
     volume = make_volume()
-    _provider(volume, drv.create_volume(volume))
+    cinder_objects.provided(volume, drv.create_volume(volume))
     host = {'host': 'cinder@other', 'capabilities': {
         'location_info': 'LightOSVolumeDriver:another'}}
     assert drv.migrate_volume(None, volume, host) == (False, None)

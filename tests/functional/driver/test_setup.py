@@ -26,7 +26,7 @@ import pytest
 from lightos_cinder import driver
 from lightos_cinder import options
 from lightos_cinder.simulator import Simulator
-from tests.functional.driver import helpers
+from tests.functional import cinder_objects
 from tests.functional import simstate
 
 
@@ -59,7 +59,8 @@ def test_project_token_falls_back_to_clusterinfo(sim, make_driver,
     drv = make_driver(lightos_jwt=_project_token(sim))
     volume = make_volume()
     drv.create_volume(volume)
-    data = drv.initialize_connection(volume, helpers.connector(1))['data']
+    host = cinder_objects.connector(1)
+    data = drv.initialize_connection(volume, host)['data']
     assert sorted(data['lightos_nodes']) == sorted(simstate.node_ips(sim))
     stats = drv.get_volume_stats(refresh=True)
     assert stats['total_capacity_gb'] == 'unknown'

@@ -22,7 +22,7 @@ import pytest
 import trustme
 
 from lightos_cinder.simulator import Simulator
-from tests.functional.driver import helpers
+from tests.functional import cinder_objects
 from tests.functional import simstate
 
 A = {'lightos:project_name': 'tenant-a'}
@@ -61,7 +61,7 @@ def test_each_project_uses_its_own_token(sim, tenants, tmp_path,
         volume.provider_id = drv.create_volume(volume)['provider_id']
         assert simstate.volume_named(sim, 'volume-%s' % volume.id,
                                      project) is not None
-        info = drv.initialize_connection(volume, helpers.connector(1))
+        info = drv.initialize_connection(volume, cinder_objects.connector(1))
         assert info['data']['lightos_nodes']
         drv.delete_volume(volume)
     listed = drv.get_manageable_volumes([], None, 10, 0, ['reference'],

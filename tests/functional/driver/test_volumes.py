@@ -18,6 +18,7 @@ from cinder import exception as cinder_exception
 from oslo_utils import units
 import pytest
 
+from tests.functional import cinder_objects
 from tests.functional import simstate
 
 GOLD = {'lightos:num_replicas': '3', 'compression': '<is> True',
@@ -31,11 +32,6 @@ BRONZE = {'lightos:num_replicas': '1', 'compression': '<is> False'}
 def projects(sim):
     sim.create_project('tenant-a')
     sim.create_project('tenant-b')
-
-
-def _provider(volume, update):
-    volume.provider_id = update['provider_id']
-    return volume
 
 
 def test_gold_silver_bronze_and_untyped(sim, drv, projects, make_type,
@@ -95,7 +91,7 @@ def test_qos_policy_and_ipacl_off(sim, make_driver, make_type, make_volume):
 def test_bad_specs_send_no_write(sim, drv, make_type, make_volume,
                                  make_snapshot, extra_specs, spec):
     source = make_volume()
-    _provider(source, drv.create_volume(source))
+    cinder_objects.provided(source, drv.create_volume(source))
     snapshot = make_snapshot(source)
     drv.create_snapshot(snapshot)
     writes = sim.counters()['writes']
@@ -174,7 +170,7 @@ def test_create_fails_over_when_a_node_is_down(sim, drv, make_volume):
 
 def test_delete(sim, drv, make_volume):
     volume = make_volume()
-    _provider(volume, drv.create_volume(volume))
+    cinder_objects.provided(volume, drv.create_volume(volume))
     drv.delete_volume(volume)
     assert simstate.volumes(sim) == []
     # Absent and twice are both success.
@@ -191,7 +187,7 @@ def test_delete_volume_without_provider_id(sim, drv, make_volume):
 
 def test_extend(sim, drv, make_volume):
     volume = make_volume(size=1)
-    _provider(volume, drv.create_volume(volume))
+    cinder_objects.provided(volume, drv.create_volume(volume))
     drv.extend_volume(volume, 5)
     record = simstate.volume_named(sim, 'volume-%s' % volume.id)
     assert simstate.size(record) == 5 * units.Gi
@@ -209,7 +205,7 @@ def test_snapshot_then_larger_volume(sim, drv, projects, make_type,
                                      make_volume, make_snapshot):
     gold = make_type(GOLD)
     source = make_volume(gold, size=1)
-    _provider(source, drv.create_volume(source))
+    cinder_objects.provided(source, drv.create_volume(source))
     snapshot = make_snapshot(source)
     drv.create_snapshot(snapshot)
     snap = [s for s in simstate.snapshots(sim, 'tenant-a')
@@ -231,7 +227,7 @@ def test_snapshot_then_larger_volume(sim, drv, projects, make_type,
 def test_snapshot_create_is_idempotent_by_name(sim, drv, make_volume,
                                                make_snapshot):
     source = make_volume()
-    _provider(source, drv.create_volume(source))
+    cinder_objects.provided(source, drv.create_volume(source))
     snapshot = make_snapshot(source)
     drv.create_snapshot(snapshot)
     drv.create_snapshot(snapshot)
@@ -243,7 +239,7 @@ def test_snapshot_create_is_idempotent_by_name(sim, drv, make_volume,
 def test_snapshot_of_a_busy_volume_is_tried_again(sim, drv, make_volume,
                                                   make_snapshot):
     source = make_volume()
-    _provider(source, drv.create_volume(source))
+    cinder_objects.provided(source, drv.create_volume(source))
     for node in range(3):
         sim.set_fault(node, 'status', status=500, count=1,
                       path=r'/snapshots$')
@@ -255,7 +251,7 @@ def test_snapshot_of_a_busy_volume_is_tried_again(sim, drv, make_volume,
 
 def test_clone_larger_leaves_no_snapshot(sim, drv, make_volume):
     source = make_volume(size=1)
-    _provider(source, drv.create_volume(source))
+    cinder_objects.provided(source, drv.create_volume(source))
     clone = make_volume(size=2)
     update = drv.create_cloned_volume(clone, source)
     record = simstate.volume_named(sim, 'volume-%s' % clone.id)
@@ -270,7 +266,7 @@ def test_clone_with_a_failing_step_leaves_nothing(sim, make_driver,
                                                   make_volume, path):
     drv = make_driver(lightos_api_service_snapshots_max_calls=2)
     source = make_volume(size=1)
-    _provider(source, drv.create_volume(source))
+    cinder_objects.provided(source, drv.create_volume(source))
     for node in range(3):
         sim.set_fault(node, 'status', status=500, path=path)
     clone = make_volume(size=2)
@@ -286,7 +282,7 @@ def test_clone_with_a_failing_step_leaves_nothing(sim, make_driver,
 def test_clone_failing_on_the_cluster_removes_the_snapshot(sim, drv,
                                                            make_volume):
     source = make_volume(size=1)
-    _provider(source, drv.create_volume(source))
+    cinder_objects.provided(source, drv.create_volume(source))
     sim.fail_next_create('volume')
     clone = make_volume(size=1)
     with pytest.raises(cinder_exception.VolumeBackendAPIException):
@@ -298,7 +294,7 @@ def test_clone_failing_on_the_cluster_removes_the_snapshot(sim, drv,
 
 def test_delete_removes_what_a_failed_clone_left(sim, drv, make_volume):
     source = make_volume(size=1)
-    _provider(source, drv.create_volume(source))
+    cinder_objects.provided(source, drv.create_volume(source))
     clone = make_volume(size=1)
     source_uuid = simstate.volume_named(sim, 'volume-%s' % source.id)['UUID']
     drv._client.create_snapshot('default', 'for_clone_%s' % clone.id,
@@ -336,7 +332,7 @@ def test_retype_changes_qos_in_place(sim, drv, make_type, make_volume):
     old = sim.create_qos_policy('slow')
     new = sim.create_qos_policy('fast')
     volume = make_volume(make_type({'lightos:qos_policy': old}))
-    _provider(volume, drv.create_volume(volume))
+    cinder_objects.provided(volume, drv.create_volume(volume))
     diff = {'extra_specs': {'lightos:qos_policy': (old, new)}}
     assert drv.retype(None, volume, None, diff, 'host') is True
     record = simstate.volume_named(sim, 'volume-%s' % volume.id)
@@ -348,12 +344,12 @@ def test_retype_changes_qos_in_place(sim, drv, make_type, make_volume):
 def test_clone_does_not_await_its_snapshot_removal(sim, drv, make_volume,
                                                    caplog):
     source = make_volume(size=1)
-    _provider(source, drv.create_volume(source))
+    cinder_objects.provided(source, drv.create_volume(source))
     clone = make_volume(size=1)
     # Longer than the state wait timeout: awaiting it would time out.
     sim.cluster.delays.delete = 60
     try:
-        _provider(clone, drv.create_cloned_volume(clone, source))
+        cinder_objects.provided(clone, drv.create_cloned_volume(clone, source))
         [snapshot] = simstate.snapshots(sim)
     finally:
         sim.cluster.delays.delete = 0

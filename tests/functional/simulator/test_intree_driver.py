@@ -21,6 +21,7 @@ on the simulator's state, not on what the driver returned.
 
 import pytest
 
+from tests.functional import cinder_objects
 from tests.functional import intree
 from tests.functional import simstate
 
@@ -129,10 +130,11 @@ def test_snapshots_clones_and_volumes_from_snapshots(sim, driver):
 def test_attach_and_detach_manage_both_acls(sim, driver):
     vol = intree.volume(size=1, vtype=intree.volume_type({}))
     intree.create_volume(driver, vol)
-    connector = intree.connector()
+    connector = cinder_objects.connector(
+        1, ips=['192.0.2.10', '2001:db8::10'])
     info = driver.initialize_connection(vol, connector)
     [attached] = _volumes(sim, 'default').values()
-    assert attached['acl'] == {'values': [intree.HOST_NQN]}
+    assert attached['acl'] == {'values': [connector['nqn']]}
     assert sorted(attached['IPAcl']['values']) == sorted(
         connector['host_ips'])
 

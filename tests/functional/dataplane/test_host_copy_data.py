@@ -15,8 +15,8 @@
 """Clones into another project carry the data, copied through this host.
 
 The cinder-volume host attaches through os-brick's real LightOS connector
-and the simulator's emulated discovery-client (the data plane fixtures of
-tests/functional/dataplane), and Cinder's dd copy moves the bytes.
+and the simulator's emulated discovery-client, and Cinder's dd copy moves
+the bytes.
 """
 
 import os
@@ -28,12 +28,6 @@ from oslo_concurrency import processutils
 import pytest
 
 from lightos_cinder.volume import hostcopy
-from tests.functional.dataplane.conftest import agent  # noqa: F401
-from tests.functional.dataplane.conftest import data_simulator  # noqa: F401
-from tests.functional.dataplane.conftest import drv  # noqa: F401
-from tests.functional.dataplane.conftest import dsim  # noqa: F401
-from tests.functional.dataplane.conftest import make_driver  # noqa: F401
-from tests.functional.dataplane.conftest import privsep  # noqa: F401
 from tests.functional import simstate
 
 MIB = 1024 * 1024
@@ -48,7 +42,7 @@ OFFSETS = (0, 512 * MIB + 4096, GIB - MIB)
 
 
 @pytest.fixture
-def cinder_host(agent, monkeypatch):  # noqa: F811
+def cinder_host(agent, monkeypatch):
     """This machine as the cinder-volume host, with its discovery-client.
 
     On the way out the agent fixture checks that nothing stays attached.
@@ -59,7 +53,7 @@ def cinder_host(agent, monkeypatch):  # noqa: F811
 
 
 @pytest.fixture
-def source(dsim, drv, make_type, make_volume):  # noqa: F811
+def source(dsim, drv, make_type, make_volume):
     dsim.create_project('tenant-a')
     dsim.create_project('tenant-b')
     volume = make_volume(make_type(A), size=1)
@@ -67,11 +61,11 @@ def source(dsim, drv, make_type, make_volume):  # noqa: F811
     return volume
 
 
-def _record(dsim, volume, project):  # noqa: F811
+def _record(dsim, volume, project):
     return simstate.volume_named(dsim, 'volume-%s' % volume.id, project)
 
 
-def _write(dsim, uuid, patterns):  # noqa: F811
+def _write(dsim, uuid, patterns):
     """Write into a volume's data on the cluster, as a host would."""
     with open(dsim.data_store.volume_path(uuid), 'r+b') as data:
         for offset, pattern in zip(OFFSETS, patterns):
@@ -79,7 +73,7 @@ def _write(dsim, uuid, patterns):  # noqa: F811
             data.write(pattern)
 
 
-def _read(dsim, uuid, offset, length):  # noqa: F811
+def _read(dsim, uuid, offset, length):
     with open(dsim.data_store.volume_path(uuid), 'rb') as data:
         data.seek(offset)
         return data.read(length)
@@ -90,7 +84,7 @@ def _patterns():
 
 
 def test_clone_into_another_project_carries_the_data(
-        dsim, drv, source, cinder_host, make_type, make_volume):  # noqa: F811
+        dsim, drv, source, cinder_host, make_type, make_volume):
     patterns = _patterns()
     _write(dsim, _record(dsim, source, 'tenant-a')['UUID'], patterns)
     clone = make_volume(make_type(B), size=2)
@@ -109,7 +103,7 @@ def test_clone_into_another_project_carries_the_data(
 
 
 def test_volume_from_snapshot_in_another_project_has_the_snapshot_data(
-        dsim, drv, source, cinder_host, make_type, make_volume,  # noqa: F811
+        dsim, drv, source, cinder_host, make_type, make_volume,
         make_snapshot):
     source_uuid = _record(dsim, source, 'tenant-a')['UUID']
     then = _patterns()
@@ -134,7 +128,7 @@ def test_volume_from_snapshot_in_another_project_has_the_snapshot_data(
 
 
 def test_a_failed_copy_detaches_and_removes_the_new_volume(
-        dsim, drv, source, cinder_host, make_type, make_volume,  # noqa: F811
+        dsim, drv, source, cinder_host, make_type, make_volume,
         monkeypatch):
     attached = []
 
