@@ -40,6 +40,15 @@ def _conf(tmp_path, sim, extra='', database=None):
     return str(path)
 
 
+def _conf_with_jwt(tmp_path, sim, token):
+    """A cinder.conf whose backend carries ``token`` inline, not a file."""
+    path = _conf(tmp_path, sim)
+    text = open(path).read().replace('lightos_jwt_file', '#') + (
+        'lightos_jwt = %s\n' % token)
+    open(path, 'w').write(text)
+    return path
+
+
 def _run(capsys, path, *args):
     status = cmd_main.main(['check-config', '--config-file', path,
                             '--backend', 'lightos'] + list(args))
@@ -148,11 +157,7 @@ def test_failures_are_reported_and_exit_non_zero(sim, tmp_path, capsys):
 
 def test_expired_token(sim, tmp_path, capsys):
     expired = sim.mint_token(expires_in=-60)
-    path = _conf(tmp_path, sim)
-    text = open(path).read().replace('lightos_jwt_file', '#') + (
-        'lightos_jwt = %s\n' % expired)
-    open(path, 'w').write(text)
-    status, out = _run(capsys, path)
+    status, out = _run(capsys, _conf_with_jwt(tmp_path, sim, expired))
     assert status == 1
     assert ("[FAIL] config     Invalid value '***' for option lightos_jwt: "
             'the JWT expired at') in out
@@ -256,11 +261,7 @@ def test_untrusted_certificate_is_named_as_such(sim, tmp_path, capsys):
 def test_token_of_an_unknown_key_is_not_a_pass(sim, tmp_path, capsys):
     rogue = auth.mint(auth.generate_key(), 'system:rogue',
                       (auth.SYSTEM_ADMIN_ROLE,))
-    path = _conf(tmp_path, sim)
-    text = open(path).read().replace('lightos_jwt_file', '#') + (
-        'lightos_jwt = %s\n' % rogue)
-    open(path, 'w').write(text)
-    status, out = _run(capsys, path)
+    status, out = _run(capsys, _conf_with_jwt(tmp_path, sim, rogue))
     assert status == 1
     assert '[PASS] token' not in out
     failures = _failures(out)

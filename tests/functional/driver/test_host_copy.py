@@ -91,6 +91,14 @@ def source(drv, projects, make_type, make_volume):
     return volume
 
 
+@pytest.fixture
+def snapshot(drv, source, make_snapshot):
+    """A snapshot of ``source``, on the cluster."""
+    made = make_snapshot(source)
+    drv.create_snapshot(made)
+    return made
+
+
 def _names(sim, project):
     return sorted(v['name'] for v in simstate.volumes(sim, project))
 
@@ -124,11 +132,9 @@ def test_clone_into_another_project_copies_through_the_host(
 
 
 def test_from_snapshot_into_another_project_removes_both_volumes(
-        sim, drv, source, make_type, make_volume, make_snapshot,
+        sim, drv, source, snapshot, make_type, make_volume,
         no_discovery_client, caplog):
     caplog.set_level(logging.INFO, logger='lightos_cinder')
-    snapshot = make_snapshot(source)
-    drv.create_snapshot(snapshot)
     target = make_volume(make_type(B), size=1)
     with pytest.raises(cinder_exception.VolumeBackendAPIException):
         drv.create_volume_from_snapshot(target, snapshot)
@@ -142,11 +148,9 @@ def test_from_snapshot_into_another_project_removes_both_volumes(
 
 
 def test_target_creation_failure_removes_the_temporary_volume(
-        sim, drv, source, make_type, make_volume, make_snapshot,
+        sim, drv, source, snapshot, make_type, make_volume,
         no_discovery_client, caplog):
     caplog.set_level(logging.INFO, logger='lightos_cinder')
-    snapshot = make_snapshot(source)
-    drv.create_snapshot(snapshot)
     for node in range(len(sim.addresses)):
         sim.set_fault(node, 'status', status=500,
                       path=r'/projects/tenant-b/volumes')
@@ -187,10 +191,8 @@ def _leftover(drv, sim, target, snapshot):
 
 
 def test_a_retried_copy_replaces_what_a_dead_one_left(
-        sim, drv, source, make_type, make_volume, make_snapshot,
+        sim, drv, source, snapshot, make_type, make_volume,
         no_discovery_client):
-    snapshot = make_snapshot(source)
-    drv.create_snapshot(snapshot)
     target = make_volume(make_type(B), size=1, snapshot_id=snapshot.id)
     _leftover(drv, sim, target, snapshot)
     with pytest.raises(cinder_exception.VolumeBackendAPIException) as info:
