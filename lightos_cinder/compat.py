@@ -20,6 +20,7 @@ package must adapt to is handled here and nowhere else.
 
 import importlib.util
 import os
+import time
 
 
 def has_threading_backend():
@@ -92,6 +93,24 @@ def _serve_rpc_on_native_threads():
             access_policy=dispatcher.DefaultRPCAccessPolicy)
 
     rpc.get_server = get_server
+
+
+def sleep_running_green_timers(seconds):
+    """Sleep; where oslo.service's timers are green threads, run them.
+
+    Without a threading backend (2025.1; 2025.2 and 2026.1 where cotyledon
+    is missing) oslo.service's looping calls and timers are green threads
+    of the thread that started them. In a process that is not
+    monkey-patched they run only while that thread waits in eventlet:
+    cinder-backup sets its driver up in such a looping call, so until the
+    thread that started it sleeps this way the backup service reports
+    itself not working. Elsewhere this is ``time.sleep``.
+    """
+    if has_threading_backend():
+        time.sleep(seconds)
+    else:
+        import eventlet
+        eventlet.sleep(seconds)
 
 
 def monkey_patch_as_cinder_volume():

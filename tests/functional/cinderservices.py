@@ -61,6 +61,9 @@ SERVICE_DOWN_TIME = 3600
 # A state change (create, backup, restore, migration of 1 GiB) finishes in
 # seconds; the bound only keeps a broken run from hanging.
 STATE_TIMEOUT = 120
+# The services' timers run in this thread while it waits on 2025.1 to
+# 2026.1 (see compat.sleep_running_green_timers).
+_SLEEP = compat.sleep_running_green_timers
 
 _CONF = """[DEFAULT]
 host = %(host)s
@@ -150,9 +153,10 @@ class CinderServices:
                         'The volume driver of %s did not initialize.'
                         % backend)
                 self.volume_managers[backend] = svc.manager
-            self._add(HOST, 'cinder-backup', 'cinder-backup',
-                      'cinder.backup.manager.BackupManager',
-                      service_name='backup')
+            backup = self._add(HOST, 'cinder-backup', 'cinder-backup',
+                               'cinder.backup.manager.BackupManager',
+                               service_name='backup').manager
+            _wait_backup_driver(backup)
             # Last: it waits until the volume services reported.
             self.scheduler = self._add(
                 HOST, 'cinder-scheduler', 'cinder-scheduler',
@@ -178,8 +182,7 @@ class CinderServices:
             if not state or not state['backend_state']:
                 raise exception.NotReady(state)
             return state
-        waiters.wait_for(probe, timeout=30, interval=0.05, max_interval=0.5,
-                         what='cinder-backup to report to the scheduler')
+        _wait(probe, 'cinder-backup to report to the scheduler', timeout=30)
 
     def stop(self):
         # Stop every RPC server first, then wait for them together: each
@@ -242,9 +245,8 @@ class CinderServices:
                 raise exception.OperationFailed('volume %s' % volume_id,
                                                 volume.status)
             raise exception.NotReady('/'.join(str(s) for s in seen))
-        return waiters.wait_for(
-            probe, timeout=STATE_TIMEOUT, interval=0.05, max_interval=0.5,
-            what='volume %s to be %s %s' % (volume_id, status, fields))
+        return _wait(probe, 'volume %s to be %s %s' % (
+            volume_id, status, fields))
 
     def wait_backup(self, ctxt, backup_id, status='available'):
         def probe():
@@ -256,9 +258,25 @@ class CinderServices:
                     'backup %s (%s)' % (backup_id, backup.fail_reason),
                     backup.status)
             raise exception.NotReady(backup.status)
-        return waiters.wait_for(
-            probe, timeout=STATE_TIMEOUT, interval=0.05, max_interval=0.5,
-            what='backup %s to be %s' % (backup_id, status))
+        return _wait(probe, 'backup %s to be %s' % (backup_id, status))
+
+
+def _wait_backup_driver(manager):
+    """Wait until cinder-backup has set its driver up.
+
+    It does that in an oslo.service looping call after it started; its
+    answer to the scheduler's first request for capabilities says whether
+    it is working, and the next report comes only a minute later.
+    """
+    def probe():
+        if not manager.is_working():
+            raise exception.NotReady('driver not set up')
+    _wait(probe, 'cinder-backup to set its driver up', timeout=30)
+
+
+def _wait(probe, what, timeout=STATE_TIMEOUT):
+    return waiters.wait_for(probe, timeout=timeout, interval=0.05,
+                            max_interval=0.5, sleep=_SLEEP, what=what)
 
 
 def _deleted_or_status(cls, ctxt, object_id):
@@ -276,8 +294,7 @@ def wait_for_state(read, state, what):
                 raise exception.OperationFailed(what, seen)
             raise exception.NotReady(seen)
         return seen
-    return waiters.wait_for(probe, timeout=STATE_TIMEOUT, interval=0.05,
-                            max_interval=0.5, what=what)
+    return _wait(probe, what)
 
 
 def use_database(path):
