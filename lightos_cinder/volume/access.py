@@ -18,6 +18,8 @@ from cinder import exception as cinder_exception
 from oslo_log import log as logging
 from oslo_utils import excutils
 
+from lightos_cinder.api import exception
+from lightos_cinder.api import waiters
 from lightos_cinder.volume import acl
 from lightos_cinder.volume import attachments as attachments_module
 from lightos_cinder.volume import clusterops
@@ -26,6 +28,10 @@ from lightos_cinder.volume import locks
 from lightos_cinder.volume import naming
 
 LOG = logging.getLogger(__name__)
+
+# Failures of a request that a later attempt may not meet.
+_PASSING = (exception.ServerError, exception.ServiceUnavailable,
+            exception.LightOSConnectionError)
 
 DRIVER_VOLUME_TYPE = 'lightos'
 
@@ -150,14 +156,29 @@ class AccessManager(object):
         Cinder stores no connector for an attachment whose update failed,
         and deleting such an attachment never calls the driver: access
         granted here (the PUT applied, its confirming read failed) would
-        stay for good.
+        stay for good. The failure is often a burst of server errors, so
+        the withdrawal is tried again across one, within the operation's
+        bound.
         """
+        def withdraw():
+            try:
+                # The grant may have changed the volume since ``found``.
+                self._revoke_host(volume, connector, location, found,
+                                  own=False, known=False)
+            except cinder_exception.CinderException as exc:
+                if isinstance(exc.__cause__, _PASSING):
+                    raise exception.NotReady(str(exc)) from exc
+                raise
+
         try:
-            # The grant may have changed the volume since ``found``.
-            self._revoke_host(volume, connector, location, found, own=False,
-                              known=False)
+            waiters.wait_for(
+                withdraw, timeout=self._conf.lightos_api_request_deadline,
+                what='host %s access to Cinder volume %s to be withdrawn' % (
+                    connector['nqn'], volume.id),
+                interval=0.25, max_interval=4.0, growth=1.0)
             self._grants.drop(volume.id, connector['nqn'])
-        except cinder_exception.CinderException as exc:
+        except (cinder_exception.CinderException,
+                exception.WaitTimeout) as exc:
             LOG.error('Host %(nqn)s may keep access to LightOS volume '
                       '%(uuid)s (project %(project)s) of Cinder volume '
                       '%(id)s after its attach failed: withdrawing the grant '

@@ -285,6 +285,25 @@ def test_a_failed_attach_leaves_no_access(sim, cinder, nova, volume):
     assert host['nqn'] not in _acl(sim, volume)
 
 
+def test_a_failed_attach_withdraws_its_grant_across_server_errors(
+        sim, cinder, nova, volume):
+    """The withdrawal rides out the burst of errors that failed the attach.
+
+    Withdrawn once, its read of the volume met the burst's next 500 and the
+    host kept access (soak seed 3, step 130, with 502s on every node).
+    """
+    host = cinder_objects.connector(10)
+    uuid = volume.provider_id.split()[1]
+    for node in range(len(sim.addresses)):
+        sim.set_fault(node, 'status', status=500, method='GET',
+                      path='/volumes/%s' % uuid, after=1, count=2)
+    with pytest.raises(Exception) as info:
+        _attach(cinder, nova, volume, host)
+    assert 'grant host %s access' % host['nqn'] in str(info.value)
+    sim.clear_faults()
+    assert _acl(sim, volume) == simstate.NONE
+
+
 @pytest.fixture
 def restart(cinder):
     """Start the backend's cinder-volume again (its init_host) in process.
