@@ -33,6 +33,7 @@ from lightos_cinder.api import models
 from lightos_cinder.api import transport
 from lightos_cinder.api import waiters
 from tests.functional import clients
+from tests.functional import simstate
 
 PROJECT = 'tenant-a'
 # A loopback address no simulated node uses.
@@ -97,8 +98,7 @@ def create_once(sim, lightos):
     vol = lightos.create_volume(PROJECT, 'volume-1', GIB, replica_count=1,
                                 compression=False)
     assert sim.counters()['writes'] == writes + 1
-    assert [v['UUID'] for v in
-            sim.state()['projects'][PROJECT]['volumes']] == [vol.uuid]
+    assert [v['UUID'] for v in simstate.volumes(sim, PROJECT)] == [vol.uuid]
     return vol
 
 
@@ -152,8 +152,8 @@ def test_volume_and_snapshot_lifecycle(sim, connect, caplog):
     updated = wait_volume(lightos, vol.uuid)
     assert updated.acl == ('nqn.2014-08.org.nvmexpress:uuid:host-1',)
     assert updated.etag != vol.etag
-    state = sim.state()['projects'][PROJECT]['volumes']
-    assert [v['acl']['values'] for v in state] == [list(updated.acl)]
+    assert [simstate.acl(v) for v in simstate.volumes(sim, PROJECT)] == [
+        list(updated.acl)]
 
     snap = lightos.create_snapshot(PROJECT, 'snapshot-1', vol.uuid,
                                    description='lifecycle')
@@ -294,7 +294,7 @@ def test_create_that_got_no_answer_is_settled_by_name(sim, connect,
     create_once(sim, lightos)
     assert delta(posts, route_count(sim, route)) == [0, 1, 0]
     sim.clear_faults()
-    assert len(sim.state()['projects'][PROJECT]['volumes']) == 1
+    assert len(simstate.volumes(sim, PROJECT)) == 1
 
 
 def test_connection_reset_moves_to_the_next_node(sim, connect):

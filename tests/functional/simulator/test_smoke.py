@@ -17,6 +17,8 @@
 import pytest
 import requests
 
+from tests.functional import simstate
+
 
 def test_every_node_serves_clusterinfo_over_verified_https(sim, api):
     for index, address in enumerate(sim.addresses):
@@ -33,7 +35,7 @@ def test_a_volume_is_visible_through_any_node(sim, api):
         answer = api.volume(created['UUID'], node=index)
         assert answer.status_code == 200
         assert answer.json()['name'] == 'smoke'
-    [vol] = sim.state()['projects']['default']['volumes']
+    [vol] = simstate.volumes(sim)
     assert vol['UUID'] == created['UUID']
 
 

@@ -16,6 +16,8 @@
 
 import pytest
 
+from tests.functional import simstate
+
 
 VOLUMES = '/api/v2/projects/default/volumes'
 GIB = 2 ** 30
@@ -221,7 +223,7 @@ def test_delete_answers_empty_object_and_the_volume_is_gone(sim, api):
     answer = api.delete('%s/%s' % (VOLUMES, vol['UUID']))
     assert answer.status_code == 200 and answer.json() == {}
     assert api.volume(vol['UUID']).status_code == 404
-    assert sim.state()['projects']['default']['volumes'] == []
+    assert simstate.volumes(sim) == []
 
 
 def test_qos_policy_by_uuid_and_unknown_policy(sim, api):
