@@ -155,8 +155,10 @@ class CinderServices:
                 self.volume_managers[backend] = svc.manager
             backup = self._add(HOST, 'cinder-backup', 'cinder-backup',
                                'cinder.backup.manager.BackupManager',
-                               service_name='backup').manager
-            _wait_backup_driver(backup)
+                               service_name='backup')
+            # A subclass without backups (the soak's) adds none.
+            if backup is not None:
+                _wait_backup_driver(backup.manager)
             # Last: it waits until the volume services reported.
             self.scheduler = self._add(
                 HOST, 'cinder-scheduler', 'cinder-scheduler',
