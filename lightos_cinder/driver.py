@@ -28,7 +28,6 @@ import lightos_cinder
 from lightos_cinder.api import budget
 from lightos_cinder.api import client as client_module
 from lightos_cinder.api import credentials
-from lightos_cinder.api import exception
 from lightos_cinder.api import transport as transport_module
 from lightos_cinder import options
 from lightos_cinder.volume import access
@@ -42,6 +41,7 @@ from lightos_cinder.volume import retype as retype_module
 from lightos_cinder.volume import revert
 from lightos_cinder.volume import specs
 from lightos_cinder.volume import translate
+from lightos_cinder.volume import validation
 from lightos_cinder.volume import volumes
 
 LOG = logging.getLogger(__name__)
@@ -115,21 +115,15 @@ class LightOSVolumeDriver(driver.VolumeDriver):
 
     def do_setup(self, context):
         conf = self.configuration
-        try:
+        with translate.tokens_read():
             token_source = credentials.tokens_from_config(conf)
-        except exception.TokenError as exc:
-            raise cinder_exception.InvalidConfigurationValue(
-                message='Cannot use a configured JWT: %s' % exc) from None
-        clusterstatus.validate_config(conf, token_source)
+        validation.validate_config(conf, token_source)
         translator = translate.Translator(token_source)
         transport = transport_module.Transport.from_config(
             conf, token_source=token_source)
         self._client = client_module.LightOSClient(transport)
         self._cluster = clusterstatus.ClusterStatus(
-            conf, self._client, translator, clock=self._clock)
-        if token_source is not None:
-            self._cluster.token_projects = token_source.projects
-            self._cluster.default_token = token_source.default is not None
+            conf, self._client, translator, token_source, clock=self._clock)
         self._adapter = volumes.VolumeAdapter(conf, self._client,
                                               self._cluster, translator)
         self._adapter.host_copy = hostcopy.HostCopy(

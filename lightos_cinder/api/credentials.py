@@ -241,6 +241,9 @@ class TokenSource(object):
     which raises TokenError if it cannot be. If a later re-read fails (the
     file is being replaced or is briefly empty), the previous token stays in
     use and a warning is logged.
+
+    On its own it is also a token set (the interface of
+    :class:`ProjectTokens`) whose one token serves every project.
     """
 
     def __init__(self, value=None, path=None, *, now=_utc_now, origin=None,
@@ -267,6 +270,22 @@ class TokenSource(object):
     @property
     def path(self):
         return self._path
+
+    # The token-set interface, with this token for every project.
+
+    @property
+    def default(self):
+        return self
+
+    @property
+    def projects(self):
+        return ()
+
+    def source_for(self, project=None):
+        return self
+
+    def sources(self):
+        return [(None, self)]
 
     def get(self):
         """Return the current Token, or None when no token is configured."""
@@ -348,6 +367,10 @@ class ProjectTokens(object):
     default token (``lightos_jwt``/``lightos_jwt_file``). Requests about no
     project (cluster information) use the default, or the first project's
     token when there is no default.
+
+    The token-set interface (``default``, ``projects``, ``source_for``,
+    ``sources``) is what the transport, the translator and the
+    configuration checks use; a lone TokenSource offers it too.
     """
 
     def __init__(self, default=None, projects=None):

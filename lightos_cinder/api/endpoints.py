@@ -14,11 +14,32 @@
 
 """Rotation and health of the API endpoints of one LightOS cluster."""
 
+import ipaddress
 import threading
 
 from oslo_log import log as logging
 
 LOG = logging.getLogger(__name__)
+
+
+def format_base_url(address, port, scheme='https'):
+    """Return ``scheme://host:port`` with IPv6 literals in brackets."""
+    host = address.strip()
+    if host.startswith('[') and host.endswith(']'):
+        host = host[1:-1]
+    try:
+        if ipaddress.ip_address(host.split('%', 1)[0]).version == 6:
+            # A zone id's '%' must itself be escaped inside a URL (RFC 6874).
+            host = '[%s]' % host.replace('%', '%25', 1)
+    except ValueError:
+        pass  # a host name: used as it is
+    return '%s://%s:%d' % (scheme, host, int(port))
+
+
+def api_hosts(conf):
+    """lightos_api_hostnames when set (TLS by name), else the addresses."""
+    return list(getattr(conf, 'lightos_api_hostnames', None) or
+                conf.lightos_api_address or ())
 
 
 class Endpoint(object):

@@ -16,7 +16,6 @@
 
 import datetime
 import email.utils
-import ipaddress
 import time
 import uuid
 
@@ -58,26 +57,6 @@ MESSAGE_LIMIT = 200
 
 IDEMPOTENT_METHODS = frozenset(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'])
 RETRY_LATER_STATUSES = frozenset([429, 503])
-
-
-def format_base_url(address, port, scheme='https'):
-    """Return ``scheme://host:port`` with IPv6 literals in brackets."""
-    host = address.strip()
-    if host.startswith('[') and host.endswith(']'):
-        host = host[1:-1]
-    try:
-        if ipaddress.ip_address(host.split('%', 1)[0]).version == 6:
-            # A zone id's '%' must itself be escaped inside a URL (RFC 6874).
-            host = '[%s]' % host.replace('%', '%25', 1)
-    except ValueError:
-        pass  # a host name: used as it is
-    return '%s://%s:%d' % (scheme, host, int(port))
-
-
-def api_hosts(conf):
-    """lightos_api_hostnames when set (TLS by name), else the addresses."""
-    return list(getattr(conf, 'lightos_api_hostnames', None) or
-                conf.lightos_api_address or ())
 
 
 def parse_retry_after(value, now=None):
@@ -174,7 +153,8 @@ class Transport(object):
             raise ValueError('No LightOS API address given; set '
                              'lightos_api_address.')
         self._endpoints = endpoints_module.EndpointRing(
-            [format_base_url(a, port, scheme) for a in addresses],
+            [endpoints_module.format_base_url(a, port, scheme)
+             for a in addresses],
             retry_interval, clock)
         self._token_source = token_source
         self._verify = verify
@@ -205,8 +185,13 @@ class Transport(object):
 
     @classmethod
     def from_config(cls, conf, **kwargs):
-        """Build a transport from the driver's configuration options."""
-        token_source = credentials.tokens_from_config(conf)
+        """Build a transport from the driver's configuration options.
+
+        Pass ``token_source`` when the tokens are already read (the driver
+        reads them once, at setup); else they are read from ``conf``.
+        """
+        if 'token_source' not in kwargs:
+            kwargs['token_source'] = credentials.tokens_from_config(conf)
         if getattr(conf, 'driver_ssl_cert_verify', False):
             verify = getattr(conf, 'driver_ssl_cert_path', None) or True
         else:
@@ -215,7 +200,6 @@ class Transport(object):
                         'verified; set driver_ssl_cert_verify (and '
                         'driver_ssl_cert_path for a private CA).')
         options = dict(
-            token_source=token_source,
             verify=verify,
             connect_timeout=getattr(conf, 'lightos_api_connect_timeout', 3.0),
             read_timeout=getattr(conf, 'lightos_api_service_timeout', 30),
@@ -225,8 +209,8 @@ class Transport(object):
             hedge_min=getattr(conf, 'lightos_api_hedge_min_delay', HEDGE_MIN),
             hedge_max=getattr(conf, 'lightos_api_hedge_max_delay', HEDGE_MAX))
         options.update(kwargs)
-        return cls(api_hosts(conf), getattr(conf, 'lightos_api_port', 443),
-                   **options)
+        return cls(endpoints_module.api_hosts(conf),
+                   getattr(conf, 'lightos_api_port', 443), **options)
 
     @property
     def endpoints(self):
@@ -251,10 +235,9 @@ class Transport(object):
 
     def token_source_for(self, project=None):
         """The TokenSource whose token goes with requests about project."""
-        source = self._token_source
-        if source is not None and hasattr(source, 'source_for'):
-            return source.source_for(project)
-        return source
+        if self._token_source is None:
+            return None
+        return self._token_source.source_for(project)
 
     def request(self, method, path, *, params=None, body=None, if_match=None,
                 project=None, settle=None):

@@ -29,8 +29,8 @@ from lightos_cinder.checkconfig import loader
 from lightos_cinder.checkconfig import remote
 from lightos_cinder.checkconfig import report as report_module
 from lightos_cinder import driver as driver_module
-from lightos_cinder.volume import clusterstatus
 from lightos_cinder.volume import specs
+from lightos_cinder.volume import validation
 
 PASS, WARN, FAIL = report_module.PASS, report_module.WARN, report_module.FAIL
 
@@ -55,10 +55,10 @@ def check_driver_options(section, report):
     except exception.TokenError as exc:
         report.add(FAIL, 'config', 'Cannot use a configured JWT: %s' % exc)
         return None, False
-    problems = clusterstatus.config_problems(section, tokens)
+    problems = validation.config_problems(section, tokens)
     for problem in problems:
         report.add(FAIL, 'config', str(problem))
-    for message in clusterstatus.token_file_warnings(tokens):
+    for message in validation.token_file_warnings(tokens):
         report.add(WARN, 'token', message)
     return tokens, not problems
 

@@ -21,6 +21,7 @@ import sqlalchemy
 
 from lightos_cinder.api import client as client_module
 from lightos_cinder.api import credentials
+from lightos_cinder.api import endpoints
 from lightos_cinder.api import exception
 from lightos_cinder.api import transport as transport_module
 from lightos_cinder.checkconfig import report as report_module
@@ -96,7 +97,7 @@ def check_endpoints(section, tokens, report):
            if verify else 'NOT verified (set driver_ssl_cert_verify)')
     if not verify:
         report.add(WARN, 'tls', 'certificates are %s' % tls)
-    hosts = transport_module.api_hosts(section)
+    hosts = endpoints.api_hosts(section)
     failed = []
     for host in hosts:
         try:

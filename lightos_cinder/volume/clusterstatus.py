@@ -14,8 +14,6 @@
 
 """What the driver knows about the cluster: identity, nodes and capacity."""
 
-import datetime
-import os
 import threading
 import time
 
@@ -23,119 +21,13 @@ from cinder import exception as cinder_exception
 from oslo_log import log as logging
 from oslo_utils import units
 
-from lightos_cinder.api import credentials
-from lightos_cinder.api import exception
 from lightos_cinder.api import models
 from lightos_cinder.volume import specs
+from lightos_cinder.volume import translate
 
 LOG = logging.getLogger(__name__)
 
 TRANSPORT_TYPE = 'tcp'
-
-
-def _config_error(option, value, fix):
-    return cinder_exception.InvalidConfigurationValue(
-        message='Invalid value %r for option %s: %s' % (value, option, fix))
-
-
-def config_problems(conf, token_source, now=None):
-    """Every problem of the options found before talking to the cluster.
-
-    :returns: a list of cinder.exception.InvalidConfigurationValue, each
-        saying what to fix (empty when the options are usable).
-    """
-    problems = []
-    if not (conf.lightos_api_address or
-            conf.safe_get('lightos_api_hostnames')):
-        problems.append(_config_error(
-            'lightos_api_address', conf.lightos_api_address,
-            'list the IP addresses of the LightOS API service (normally '
-            'every cluster node), separated by commas, or their host names '
-            'in lightos_api_hostnames'))
-    replicas = conf.lightos_default_num_replicas
-    if not specs.MIN_REPLICAS <= replicas <= specs.MAX_REPLICAS:
-        problems.append(_config_error('lightos_default_num_replicas',
-                                      replicas, 'use 1, 2 or 3'))
-    ca_path = conf.safe_get('driver_ssl_cert_path')
-    if conf.safe_get('driver_ssl_cert_verify') and ca_path and not (
-            os.path.isfile(ca_path) and os.access(ca_path, os.R_OK)):
-        problems.append(_config_error(
-            'driver_ssl_cert_path', ca_path,
-            'the CA bundle is not a readable file; put the PEM file of the '
-            'CA that signed the LightOS API certificates there, or unset '
-            'the option to use the system CA store'))
-    if token_source is None:
-        LOG.warning('Neither lightos_jwt nor lightos_jwt_file is set; this '
-                    'only works with a cluster whose multi-tenancy is '
-                    'disabled.')
-        return problems
-    for project, source in _token_sources(token_source):
-        try:
-            _check_token(project, source, now)
-        except cinder_exception.InvalidConfigurationValue as exc:
-            problems.append(exc)
-    for message in token_file_warnings(token_source):
-        LOG.warning('%s', message)
-    return problems
-
-
-def _token_sources(token_source):
-    if token_source is None:
-        return []
-    return (token_source.sources() if hasattr(token_source, 'sources')
-            else [(None, token_source)])
-
-
-def token_file_warnings(token_source):
-    """One warning per token file more open than the documented 0640."""
-    found = []
-    for project, source in _token_sources(token_source):
-        if source.path:
-            option = ('lightos_project_jwt_files[%s]' % project if project
-                      else 'lightos_jwt_file')
-            message = credentials.exposure_warning(source.path, option)
-            if message:
-                found.append(message)
-    return found
-
-
-def validate_config(conf, token_source, now=None):
-    """Check the options before talking to the cluster.
-
-    :raises cinder.exception.InvalidConfigurationValue: the first problem
-        :func:`config_problems` finds, saying what to fix.
-    """
-    problems = config_problems(conf, token_source, now)
-    if problems:
-        raise problems[0]
-
-
-def _check_token(project, source, now=None):
-    if source.path:
-        option = ('lightos_project_jwt_files' if project
-                  else 'lightos_jwt_file')
-        shown = source.path
-    else:
-        option = 'lightos_project_jwts' if project else 'lightos_jwt'
-        shown = '***'
-    whose = ' of project %s' % project if project else ''
-    try:
-        token = source.get()
-        if token is None:
-            raise exception.TokenError('no token could be read')
-        token.claims()
-    except exception.TokenError as exc:
-        raise _config_error(
-            option, shown,
-            'the JWT%s cannot be used (%s); put the token issued by the '
-            'cluster (lbcli create jwt) there' % (whose, exc)) from None
-    expires = token.expires_at
-    now = now or datetime.datetime.now(datetime.timezone.utc)
-    if expires is not None and expires <= now:
-        raise _config_error(
-            option, shown,
-            'the JWT%s expired at %s; put a new token there'
-            % (whose, expires.isoformat()))
 
 
 def _node_targets(nodes, port):
@@ -181,7 +73,8 @@ class ClusterStatus(object):
     per statistics refresh.
     """
 
-    def __init__(self, conf, client, translator, clock=time.monotonic):
+    def __init__(self, conf, client, translator, token_source=None,
+                 clock=time.monotonic):
         self._conf = conf
         self._client = client
         self._translator = translator
@@ -199,8 +92,10 @@ class ClusterStatus(object):
         self._capacity_withheld = False
         # Projects with a token of their own (lightos_project_jwt*), and
         # whether other projects have a token (lightos_jwt*) at all.
-        self.token_projects = ()
-        self.default_token = True
+        self.token_projects = (token_source.projects
+                               if token_source is not None else ())
+        self.default_token = (token_source is None or
+                              token_source.default is not None)
 
     # Identity
 
@@ -222,7 +117,7 @@ class ClusterStatus(object):
         replicas = self._conf.lightos_default_num_replicas
         supported = info.supported_max_replicas
         if supported and replicas > supported:
-            raise _config_error(
+            raise translate.config_error(
                 'lightos_default_num_replicas', replicas,
                 'LightOS cluster %s supports at most %d replicas; lower the '
                 'option to %d or less' % (info.uuid, supported, supported))
@@ -230,7 +125,7 @@ class ClusterStatus(object):
         limit = self.max_replicas
         if replicas > limit and not getattr(limit, 'nodes_away', False):
             # Every node is Active: the cluster is too small, for good.
-            raise _config_error(
+            raise translate.config_error(
                 'lightos_default_num_replicas', replicas,
                 'LightOS cluster %s takes at most %d replicas with all its '
                 'nodes Active; lower the option to %d or less' % (

@@ -46,6 +46,38 @@ def _subject(volume_id=None, snapshot_id=None, project=None, uuid=None,
     return subject
 
 
+def config_error(option, value, fix):
+    """The Cinder exception for an option whose value cannot be used."""
+    return cinder_exception.InvalidConfigurationValue(
+        message='Invalid value %r for option %s: %s' % (value, option, fix))
+
+
+@contextlib.contextmanager
+def tokens_read():
+    """Run the body; a configured JWT that cannot be read is a bad option."""
+    try:
+        yield
+    except exception.TokenError as exc:
+        raise cinder_exception.InvalidConfigurationValue(
+            message='Cannot use a configured JWT: %s' % exc) from None
+
+
+@contextlib.contextmanager
+def token_checked(option, shown, whose=''):
+    """Run the body; an unusable JWT is a bad value of ``option``.
+
+    ``shown`` stands for the value (the file, or a mask); ``whose`` says
+    which project's token it is.
+    """
+    try:
+        yield
+    except exception.TokenError as exc:
+        raise config_error(
+            option, shown,
+            'the JWT%s cannot be used (%s); put the token issued by the '
+            'cluster (lbcli create jwt) there' % (whose, exc)) from None
+
+
 class Translator(object):
     """Builds context managers that turn client errors into Cinder ones.
 
@@ -59,10 +91,9 @@ class Translator(object):
             lambda: datetime.datetime.now(datetime.timezone.utc))
 
     def _source(self, project=None):
-        source = self._token_source
-        if source is not None and hasattr(source, 'source_for'):
-            return source.source_for(project)
-        return source
+        if self._token_source is None:
+            return None
+        return self._token_source.source_for(project)
 
     def _token_origin(self, project=None):
         source = self._source(project)

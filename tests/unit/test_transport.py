@@ -22,6 +22,7 @@ import pytest
 import requests
 
 from lightos_cinder.api import credentials
+from lightos_cinder.api import endpoints
 from lightos_cinder.api import exception
 from lightos_cinder.api import transport
 from tests.unit.fakes import make_jwt
@@ -48,7 +49,7 @@ from tests.unit.transport_helpers import url
     ('api.example', 443, 'https://api.example:443'),
 ])
 def test_format_base_url(address, port, expected):
-    assert transport.format_base_url(address, port) == expected
+    assert endpoints.format_base_url(address, port) == expected
 
 
 def test_ipv6_endpoint_is_requested_in_brackets(mock, clock):

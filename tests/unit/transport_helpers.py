@@ -19,6 +19,7 @@ import http.client
 import requests
 import urllib3
 
+from lightos_cinder.api import endpoints
 from lightos_cinder.api import transport
 
 A, B, C = '127.0.0.11', '127.0.0.12', '127.0.0.13'
@@ -27,7 +28,7 @@ PATH = '/api/v2/version'
 
 
 def url(address, path=PATH, port=PORT):
-    return transport.format_base_url(address, port) + path
+    return endpoints.format_base_url(address, port) + path
 
 
 def make_transport(clock, addresses=(A, B, C), **kwargs):

@@ -25,6 +25,7 @@ import certifi
 import requests
 
 from lightos_cinder.api import credentials
+from lightos_cinder.api import endpoints
 from lightos_cinder.api import transport
 
 DESCRIPTION = 'pooled transport vs a new session per call; failover cost'
@@ -132,7 +133,7 @@ def _pooled_times(sim, token, verify, calls):
 
 
 def _fresh_times(sim, token, verify, calls):
-    url = transport.format_base_url(sim.addresses[0], sim.port) + PATH
+    url = endpoints.format_base_url(sim.addresses[0], sim.port) + PATH
     for _ in range(5):
         _fresh_session_get(url, token, verify, (3.0, 30.0))
     return _timed(lambda: _fresh_session_get(url, token, verify,
