@@ -14,10 +14,14 @@
 
 """What a failed attempt to reach the LightOS API means, in words."""
 
+import datetime
+import email.utils
+
 import requests
 import urllib3
 
-# Bounded slice of a root cause kept in the text of a failure.
+# Bounded slice of a root cause, or of a non-JSON error body, kept in the
+# text of a failure.
 MESSAGE_LIMIT = 200
 
 # Appended to a certificate verification failure: what an operator does.
@@ -93,3 +97,44 @@ def _innermost(exc):
         exc = inner[0]
     text = str(exc)
     return text[:MESSAGE_LIMIT] if text else exc.__class__.__name__
+
+
+def parse_retry_after(value, now=None):
+    """Seconds to wait from a Retry-After header, or None if unusable.
+
+    The header holds either delta-seconds or an HTTP date (RFC 9110).
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        if now is None:
+            now = datetime.datetime.now(datetime.timezone.utc)
+        seconds = (when - now).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+def server_message(response):
+    """The error text of a response: JSON message/error, else raw text."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        for key in ('message', 'error'):
+            if data.get(key):
+                return str(data[key])[:MESSAGE_LIMIT * 5]
+    text = (response.text or '').strip()
+    if len(text) > MESSAGE_LIMIT:
+        text = text[:MESSAGE_LIMIT] + '...'
+    return text or None

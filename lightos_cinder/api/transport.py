@@ -14,8 +14,6 @@
 
 """HTTPS transport to the LightOS API: pooling, failover, retries, errors."""
 
-import datetime
-import email.utils
 import time
 import uuid
 
@@ -52,52 +50,8 @@ ROUND_PAUSE_MAX = 4.0
 HEDGE_MIN = 0.5
 HEDGE_MAX = 5.0
 
-# Bounded slice of a non-JSON error body kept in exception text.
-MESSAGE_LIMIT = 200
-
 IDEMPOTENT_METHODS = frozenset(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'])
 RETRY_LATER_STATUSES = frozenset([429, 503])
-
-
-def parse_retry_after(value, now=None):
-    """Seconds to wait from a Retry-After header, or None if unusable.
-
-    The header holds either delta-seconds or an HTTP date (RFC 9110).
-    """
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=datetime.timezone.utc)
-        if now is None:
-            now = datetime.datetime.now(datetime.timezone.utc)
-        seconds = (when - now).total_seconds()
-    if seconds != seconds:  # NaN
-        return None
-    return max(0.0, seconds)
-
-
-def _server_message(response):
-    """The error text of a response: JSON message/error, else raw text."""
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    if isinstance(data, dict):
-        for key in ('message', 'error'):
-            if data.get(key):
-                return str(data[key])[:MESSAGE_LIMIT * 5]
-    text = (response.text or '').strip()
-    if len(text) > MESSAGE_LIMIT:
-        text = text[:MESSAGE_LIMIT] + '...'
-    return text or None
 
 
 class _Call(object):
@@ -491,7 +445,7 @@ class Transport(object):
             data = response.json()
         except ValueError:
             data = None
-            problem = 'the response is not JSON: %s' % _server_message(
+            problem = 'the response is not JSON: %s' % failures.server_message(
                 response)
         else:
             problem = 'the response is not a JSON object'
@@ -505,10 +459,10 @@ class Transport(object):
     def _error(response, call, endpoint):
         status = response.status_code
         cls = exception.exception_for_status(status)
-        kwargs = dict(status=status, message=_server_message(response),
+        kwargs = dict(status=status, message=failures.server_message(response),
                       request_id=call.request_id_of(response),
                       endpoint=endpoint.base_url)
         if issubclass(cls, exception.ServiceUnavailable):
-            kwargs['retry_after'] = parse_retry_after(
+            kwargs['retry_after'] = failures.parse_retry_after(
                 response.headers.get('Retry-After'))
         return cls(call.method, call.path, **kwargs)

@@ -24,6 +24,7 @@ import requests
 from lightos_cinder.api import credentials
 from lightos_cinder.api import endpoints
 from lightos_cinder.api import exception
+from lightos_cinder.api import failures
 from lightos_cinder.api import transport
 from tests.unit.fakes import make_jwt
 from tests.unit.fakes import write_token
@@ -170,7 +171,7 @@ def test_status_table(mock, clock, status, cls):
     ({'json': {'message': 'Etag mismatch', 'error': 'x'}}, 'Etag mismatch'),
     ({'json': {'error': 'only error'}}, 'only error'),
     ({'text': 'plain failure'}, 'plain failure'),
-    ({'text': 'x' * 5000}, 'x' * transport.MESSAGE_LIMIT + '...'),
+    ({'text': 'x' * 5000}, 'x' * failures.MESSAGE_LIMIT + '...'),
     ({'text': ''}, None),
 ])
 def test_server_message(mock, clock, kwargs, expected):

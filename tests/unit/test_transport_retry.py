@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from lightos_cinder.api import exception
-from lightos_cinder.api import transport
+from lightos_cinder.api import failures
 from tests.unit.transport_helpers import A
 from tests.unit.transport_helpers import B
 from tests.unit.transport_helpers import C
@@ -262,4 +262,4 @@ NOW = datetime.datetime(2026, 3, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
     ('nan', None),
 ])
 def test_parse_retry_after(value, expected):
-    assert transport.parse_retry_after(value, now=NOW) == expected
+    assert failures.parse_retry_after(value, now=NOW) == expected
