@@ -32,6 +32,8 @@ from lightos_cinder.api import transport as transport_module
 from lightos_cinder import options
 from lightos_cinder.volume import access
 from lightos_cinder.volume import attachments
+from lightos_cinder.volume import clones
+from lightos_cinder.volume import clusterops
 from lightos_cinder.volume import clusterstatus
 from lightos_cinder.volume import grants
 from lightos_cinder.volume import hostcopy
@@ -39,6 +41,7 @@ from lightos_cinder.volume import manage
 from lightos_cinder.volume import naming
 from lightos_cinder.volume import retype as retype_module
 from lightos_cinder.volume import revert
+from lightos_cinder.volume import snapshots
 from lightos_cinder.volume import specs
 from lightos_cinder.volume import translate
 from lightos_cinder.volume import validation
@@ -90,7 +93,10 @@ class LightOSVolumeDriver(driver.VolumeDriver):
         self.configuration.append_config_values(options.lightos_opts)
         self._client = None
         self._cluster = None
-        self._adapter = None
+        self._ops = None
+        self._volumes = None
+        self._snapshots = None
+        self._clones = None
         self._access = None
         self._manage = None
         self._retype = None
@@ -124,14 +130,19 @@ class LightOSVolumeDriver(driver.VolumeDriver):
         self._client = client_module.LightOSClient(transport)
         self._cluster = clusterstatus.ClusterStatus(
             conf, self._client, translator, token_source, clock=self._clock)
-        self._adapter = volumes.VolumeAdapter(conf, self._client,
-                                              self._cluster, translator)
-        self._adapter.host_copy = hostcopy.HostCopy(
-            conf, self._adapter, self._attach_volume, self._detach_volume,
-            self.host)
+        self._ops = clusterops.ClusterOps(
+            self._client, conf.lightos_state_wait_timeout)
+        self._volumes = volumes.Volumes(conf, self._client, self._cluster,
+                                        translator, self._ops)
+        self._snapshots = snapshots.Snapshots(
+            conf, self._client, translator, self._volumes, self._ops)
+        self._clones = clones.Clones(
+            self._volumes, self._snapshots, hostcopy.HostCopy(
+                conf, self._volumes, self._snapshots, self._attach_volume,
+                self._detach_volume, self.host))
         if self._in_service:
             self._access = access.AccessManager(
-                conf, self._cluster, self._adapter, translator,
+                conf, self._cluster, self._volumes, self._ops, translator,
                 read_attachments=attachments.from_database,
                 ledger=attachments.DetachLedger(
                     attachments.DatabaseStore(),
@@ -139,15 +150,16 @@ class LightOSVolumeDriver(driver.VolumeDriver):
                 grants=grants.DatabaseGrants(), service=self.host)
         else:
             self._access = access.AccessManager(
-                conf, self._cluster, self._adapter, translator,
+                conf, self._cluster, self._volumes, self._ops, translator,
                 service=self.host)
         self._manage = manage.ManageExisting(
-            conf, self._client, self._adapter, translator,
-            self._known_projects)
+            conf, self._client, self._volumes, self._ops, translator,
+            self._cluster.projects)
         self._retype = retype_module.RetypeManager(
-            conf, self._client, self._adapter, self._cluster, translator)
-        self._revert = revert.Reverter(self._client, self._adapter,
-                                       translator)
+            conf, self._client, self._volumes, self._ops, self._cluster,
+            translator)
+        self._revert = revert.Reverter(self._client, self._volumes,
+                                       self._snapshots, self._ops, translator)
         # Requests ride out an unreachable cluster until their deadline
         # (lightos_api_request_deadline); a service starting against a
         # wrong address or a cluster that is down says so sooner.
@@ -168,19 +180,19 @@ class LightOSVolumeDriver(driver.VolumeDriver):
     # Volumes
 
     def create_volume(self, volume):
-        return self._adapter.create_volume(volume)
+        return self._volumes.create_volume(volume)
 
     def create_volume_from_snapshot(self, volume, snapshot):
-        return self._adapter.create_volume_from_snapshot(volume, snapshot)
+        return self._clones.create_volume_from_snapshot(volume, snapshot)
 
     def create_cloned_volume(self, volume, src_vref):
-        return self._adapter.create_cloned_volume(volume, src_vref)
+        return self._clones.create_cloned_volume(volume, src_vref)
 
     def delete_volume(self, volume):
-        return self._adapter.delete_volume(volume)
+        return self._clones.delete_volume(volume)
 
     def extend_volume(self, volume, new_size):
-        return self._adapter.extend_volume(volume, new_size)
+        return self._volumes.extend_volume(volume, new_size)
 
     def retype(self, context, volume, new_type, diff, host):
         return self._retype.retype(volume, diff)
@@ -192,10 +204,10 @@ class LightOSVolumeDriver(driver.VolumeDriver):
         self._revert.revert_to_snapshot(volume, snapshot)
 
     def create_snapshot(self, snapshot):
-        return self._adapter.create_snapshot(snapshot)
+        return self._snapshots.create_snapshot(snapshot)
 
     def delete_snapshot(self, snapshot):
-        return self._adapter.delete_snapshot(snapshot)
+        return self._snapshots.delete_snapshot(snapshot)
 
     def update_provider_info(self, volumes, snapshots):
         """Record the project of volumes that predate provider_id.
@@ -275,9 +287,6 @@ class LightOSVolumeDriver(driver.VolumeDriver):
                                  offset, sort_keys, sort_dirs):
         return self._manage.get_manageable_snapshots(
             cinder_snapshots, marker, limit, offset, sort_keys, sort_dirs)
-
-    def _known_projects(self):
-        return self._cluster.projects()
 
     # Exports: access is granted per host in initialize_connection.
 

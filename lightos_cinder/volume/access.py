@@ -51,12 +51,13 @@ _ATTACHMENT_UPDATE_LOCK = 'attachment_update-{volume.id}-{host}'
 class AccessManager(object):
     """initialize_connection / terminate_connection for the driver."""
 
-    def __init__(self, conf, cluster, adapter, translator,
+    def __init__(self, conf, cluster, volumes, ops, translator,
                  read_attachments=attachments_module.from_volume,
                  ledger=None, grants=None, service=None):
         self._conf = conf
         self._cluster = cluster
-        self._adapter = adapter
+        self._volumes = volumes
+        self._ops = ops
         self._translated = translator.translated
         # Inside cinder-volume: a fresh read of Cinder's database, taken
         # under the volume lock (the caller's copy may predate the wait).
@@ -87,7 +88,7 @@ class AccessManager(object):
         with self._translated(action, volume_id=volume.id,
                               project=location.project, uuid=found.uuid,
                               name=found.name):
-            return self._adapter.steps.update_volume(
+            return self._ops.update_volume(
                 location.project, found.uuid, change,
                 '%s on %s' % (action, clusterops.describe(
                     location.project, found.uuid, found.name)),
@@ -99,7 +100,7 @@ class AccessManager(object):
         nqn = connector['nqn']
         host_ips = list(connector.get('host_ips') or ())
         use_ipacl = self._conf.lightos_use_ipacl
-        location, found = self._adapter.require(volume)
+        location, found = self._volumes.require(volume)
         self._grants.record(volume.id, self._service, connector)
         outcome = {}
 
@@ -207,7 +208,7 @@ class AccessManager(object):
 
     @locks.synchronized(_LOCK)
     def _terminate_connection(self, volume, connector, force):
-        location, found = self._adapter.lookup(volume)
+        location, found = self._volumes.lookup(volume)
         if found is None:
             LOG.info('LightOS volume %(name)s of Cinder volume %(id)s is not '
                      'on the cluster (project %(project)s); nothing to '
@@ -254,7 +255,7 @@ class AccessManager(object):
                 dead[nqn] = grant
         if not dead:
             return
-        location, found = self._adapter.lookup(volume)
+        location, found = self._volumes.lookup(volume)
         for nqn, grant in sorted(dead.items()):
             if found is not None:
                 LOG.warning('Withdrawing host %(nqn)s access to Cinder '

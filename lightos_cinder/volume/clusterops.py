@@ -12,7 +12,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Cluster steps the driver composes: state waits, conditional updates."""
+"""Cluster operations the volume logic composes: waits, deletes, updates."""
 
 from oslo_log import log as logging
 
@@ -34,8 +34,9 @@ _SNAPSHOT_BUSY = (SnapshotState.CREATING, SnapshotState.UNKNOWN)
 _DELETING = (VolumeState.DELETING, SnapshotState.DELETING)
 
 # Answers to a conditional PUT that mean "someone else changed the volume
-# first" or "it is busy": re-read and try again. Clusters report an ETag
-# mismatch as 412 or, through the stock gateway mapping, as 400.
+# first" (412, ETag mismatch) or "it is busy" (409, a user operation in
+# progress): re-read and try again. Through the stock gateway mapping a
+# mismatch may come as 400 instead, retried only when the ETag moved.
 _RETRY_UPDATE = (exception.PreconditionFailed, exception.Conflict)
 
 
@@ -59,14 +60,14 @@ def _gone_or_not_ready(record, what):
 
 
 class ClusterOps(object):
-    """Waits and conditional updates against one client."""
+    """State waits, awaited deletes and conditional updates on one client."""
 
     def __init__(self, client, timeout):
         self.client = client
         self.timeout = timeout
 
     def wait(self, probe, what):
-        """waiters.wait_for with this adapter's timeout."""
+        """waiters.wait_for with this object's timeout."""
         return waiters.wait_for(probe, timeout=self.timeout, what=what)
 
     @staticmethod
@@ -182,8 +183,8 @@ class ClusterOps(object):
         ``change(volume)`` returns the ``update_volume`` keyword arguments
         still needed, or a false value when the volume already is as wanted;
         it must be idempotent. Stale ETags (412, or 400 when the volume
-        changed meanwhile) and busy volumes make it re-read and retry with
-        backoff until ``timeout``. Returns the updated volume record.
+        changed meanwhile) and busy volumes (409) make it re-read and retry
+        with backoff until ``timeout``. Returns the updated volume record.
 
         ``known`` is a record of the volume the caller has just read; the
         first attempt starts from it instead of reading the volume again,

@@ -89,9 +89,10 @@ class HostCopy(object):
     ``_attach_volume`` and ``_detach_volume``.
     """
 
-    def __init__(self, conf, adapter, attach, detach, host):
+    def __init__(self, conf, volumes, snapshots, attach, detach, host):
         self._conf = conf
-        self._adapter = adapter
+        self._volumes = volumes
+        self._snapshots = snapshots
         self._attach = attach
         self._detach = detach
         self._host = host
@@ -114,7 +115,7 @@ class HostCopy(object):
 
     def clone(self, volume, src_vref, spec, source_project):
         """Make ``volume`` (in ``spec.project``) a copy of ``src_vref``."""
-        self._adapter.require(src_vref)
+        self._volumes.require(src_vref)
         LOG.info('Cinder volume %(id)s is a clone of volume %(src)s, which '
                  'is in LightOS project %(source)s, but its volume type '
                  'names project %(target)s; LightOS clones stay in their '
@@ -129,7 +130,7 @@ class HostCopy(object):
         temporary = self._temporary(volume, snapshot, source_project)
         # An earlier attempt that died may have left it, perhaps still open
         # to a host: start again from a fresh clone.
-        self._adapter.delete_volume(temporary)
+        self._volumes.delete_volume(temporary)
         LOG.info('Cinder volume %(id)s is created from snapshot %(snap)s, '
                  'which is in LightOS project %(source)s, but its volume '
                  'type names project %(target)s; LightOS clones stay in '
@@ -138,8 +139,9 @@ class HostCopy(object):
                  'host.', {'id': volume.id, 'snap': snapshot.id,
                            'source': source_project, 'target': spec.project,
                            'tmp': naming.volume_name(temporary)})
-        update = self._adapter.create_volume_from_snapshot(temporary,
-                                                           snapshot)
+        update = self._snapshots.clone_snapshot(
+            temporary, snapshot, self._volumes.spec_of(temporary),
+            source_project)
         temporary.provider_id = update['provider_id']
         try:
             result = self._copy_into(volume, spec, temporary,
@@ -150,7 +152,7 @@ class HostCopy(object):
                 self._remove(temporary, 'the temporary source of Cinder '
                                         'volume %s' % volume.id)
         try:
-            self._adapter.delete_volume(temporary)
+            self._volumes.delete_volume(temporary)
         except Exception:
             # The new volume is complete; only the temporary one is left.
             LOG.exception('Cinder volume %(id)s was copied, but its temporary '
@@ -175,10 +177,10 @@ class HostCopy(object):
             return
         source_project = naming.location_of(snapshot.volume).project
         if source_project != project:
-            self._adapter.delete_volume(
+            self._volumes.delete_volume(
                 self._temporary(volume, snapshot, source_project))
 
-    # Steps
+    # Parts of a copy
 
     def _temporary(self, volume, snapshot, source_project):
         """An unsaved Cinder volume standing for the snapshot's clone.
@@ -203,7 +205,7 @@ class HostCopy(object):
             display_name='copy source of %s' % volume.id, status='creating')
 
     def _copy_into(self, volume, spec, source, size_gb, what):
-        update = self._adapter.create_volume(volume)
+        update = self._volumes.create_volume(volume)
         started = time.monotonic()
         try:
             self._copy(source, volume, size_gb)
@@ -247,7 +249,7 @@ class HostCopy(object):
     def _remove(self, volume, what):
         """Delete a volume after a failure; never mask the failure."""
         try:
-            self._adapter.delete_volume(volume)
+            self._volumes.delete_volume(volume)
         except Exception:
             LOG.exception('Could not remove LightOS volume %(name)s '
                           '(%(what)s) after a failed copy; delete it on the '

@@ -85,10 +85,11 @@ def _manageable_entry(record, cinder_id, reason, extra_info, **more):
 class ManageExisting(object):
     """manage_existing, unmanage and the manageable lists of the driver."""
 
-    def __init__(self, conf, client, adapter, translator, projects):
+    def __init__(self, conf, client, volumes, ops, translator, projects):
         self._conf = conf
         self._client = client
-        self._adapter = adapter
+        self._volumes = volumes
+        self._ops = ops
         self._translated = translator.translated
         # Callable returning the project names to list manageable objects
         # in (the token may not list every project).
@@ -144,13 +145,13 @@ class ManageExisting(object):
                                'temporary clone volume' % found.name)
 
     def manage_existing_get_size(self, volume, existing_ref):
-        project = self._adapter.spec_of(volume).project
+        project = self._volumes.spec_of(volume).project
         return size_gib(self._existing_volume(volume, existing_ref,
                                               project).size)
 
     def manage_existing(self, volume, existing_ref):
         """Rename the volume to ``volume-<id>`` and grow it to whole GiB."""
-        spec = self._adapter.spec_of(volume)
+        spec = self._volumes.spec_of(volume)
         project = spec.project
         found = self._existing_volume(volume, existing_ref, project)
         self._check_volume(volume, existing_ref, found, project)
@@ -179,7 +180,7 @@ class ManageExisting(object):
         with self._translated('manage the volume', volume_id=volume.id,
                               project=project, uuid=found.uuid,
                               name=found.name):
-            self._adapter.steps.update_volume(
+            self._ops.update_volume(
                 project, found.uuid, change,
                 'renaming %s to %s' % (clusterops.describe(
                     project, found.uuid, found.name), name), known=found)
@@ -204,7 +205,7 @@ class ManageExisting(object):
 
     def _existing_snapshot(self, snapshot, existing_ref):
         kind, value = parse_ref(existing_ref)
-        location, source = self._adapter.require(snapshot.volume)
+        location, source = self._volumes.require(snapshot.volume)
         project = location.project
         with self._translated('look up %s %s to manage' % (kind, value),
                               snapshot_id=snapshot.id, project=project):

@@ -28,10 +28,11 @@ LOCATION_PREFIX = 'LightOSVolumeDriver'
 class RetypeManager(object):
     """Changes what LightOS can change on a live volume; refuses the rest."""
 
-    def __init__(self, conf, client, adapter, cluster, translator):
+    def __init__(self, conf, client, volumes, ops, cluster, translator):
         self._conf = conf
         self._client = client
-        self._adapter = adapter
+        self._volumes = volumes
+        self._ops = ops
         self._cluster = cluster
         self._translated = translator.translated
 
@@ -71,7 +72,7 @@ class RetypeManager(object):
                                  specs.new_specs(diff.get('extra_specs')),
                                  self._cluster.max_replicas)
         policy = self._wanted_policy(volume, diff, spec)
-        location, found = self._adapter.require(volume)
+        location, found = self._volumes.require(volume)
         moved = []
         if spec.project != location.project:
             moved.append('project %s -> %s' % (location.project,
@@ -98,7 +99,7 @@ class RetypeManager(object):
             return wanted
         with self._translated('retype the volume', volume_id=volume.id,
                               project=location.project, uuid=found.uuid):
-            self._adapter.steps.update_volume(
+            self._ops.update_volume(
                 location.project, found.uuid, change,
                 'retype of %s' % clusterops.describe(location.project,
                                                      found.uuid),
@@ -127,7 +128,7 @@ class RetypeManager(object):
                      {'id': volume.id, 'host': (host or {}).get('host'),
                       'dest': destination, 'here': self.location_info})
             return False, None
-        location, found = self._adapter.require(volume)
+        location, found = self._volumes.require(volume)
         LOG.info('Cinder volume %(id)s moves to %(host)s on the same LightOS '
                  'cluster; LightOS volume %(uuid)s (project %(project)s) '
                  'stays as it is.', {'id': volume.id, 'host': host.get('host'),

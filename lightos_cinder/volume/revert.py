@@ -29,13 +29,15 @@ LOG = logging.getLogger(__name__)
 class Reverter(object):
     """revert_to_snapshot of the driver."""
 
-    def __init__(self, client, adapter, translator):
+    def __init__(self, client, volumes, snapshots, ops, translator):
         self._client = client
-        self._adapter = adapter
+        self._volumes = volumes
+        self._snapshots = snapshots
+        self._ops = ops
         self._translated = translator.translated
 
     def revert_to_snapshot(self, volume, snapshot):
-        location, found = self._adapter.require(volume)
+        location, found = self._volumes.require(volume)
         project = location.project
         if not acl.is_closed(found.acl) or found.connected_hosts:
             raise cinder_exception.InvalidVolume(
@@ -44,7 +46,7 @@ class Reverter(object):
                        'snapshot %s' % (volume.id, found.uuid, project,
                                         list(found.connected_hosts) or
                                         list(found.acl), snapshot.id))
-        snap = self._adapter.find_snapshot(snapshot, project)
+        snap = self._snapshots.find_snapshot(snapshot, project)
         if snap is None:
             raise cinder_exception.SnapshotNotFound(
                 message='Cinder snapshot %s has no LightOS snapshot in '
@@ -67,10 +69,10 @@ class Reverter(object):
                 self._client.rollback_volume(project, found.uuid, snap.uuid)
             except (exception.Conflict, exception.ServiceUnavailable):
                 # Busy: wait until the volume settles, then once more.
-                self._adapter.steps.volume_usable(project, found.uuid)
+                self._ops.volume_usable(project, found.uuid)
                 self._client.rollback_volume(project, found.uuid, snap.uuid)
-            reverted = self._adapter.steps.wait(
-                lambda: self._adapter.steps.volume_or_not_ready(
+            reverted = self._ops.wait(
+                lambda: self._ops.volume_or_not_ready(
                     project, found.uuid, what), what)
         LOG.info('Reverted Cinder volume %(id)s (LightOS volume %(uuid)s, '
                  'project %(project)s) to snapshot %(snap)s.',
@@ -80,5 +82,5 @@ class Reverter(object):
         if reverted.size < size_bytes:
             # The rollback restores the snapshot's size; Cinder keeps the
             # volume's current size.
-            self._adapter.extend_volume(volume, volume.size)
+            self._volumes.extend_volume(volume, volume.size)
         return naming.Location(project, found.uuid)

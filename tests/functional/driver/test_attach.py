@@ -229,8 +229,7 @@ def _racing_update(sim, drv, uuid, nqn):
             # Another writer updates the volume after our read.
             sim.bump_etag('default', uuid)
         return {'acl': (nqn,)}
-    updated = drv._adapter.steps.update_volume('default', uuid, change,
-                                               'test update')
+    updated = drv._ops.update_volume('default', uuid, change, 'test update')
     return raced, updated
 
 
@@ -253,7 +252,7 @@ def test_stale_record_in_hand_is_reread_and_retried(sim, drv, volume):
     sim.bump_etag('default', uuid)
     nqn = cinder_objects.connector(1)['nqn']
     writes = sim.counters()['writes']
-    updated = drv._adapter.steps.update_volume(
+    updated = drv._ops.update_volume(
         'default', uuid,
         lambda current: None if nqn in current.acl else {'acl': (nqn,)},
         'test update', known=stale)
