@@ -123,21 +123,21 @@ class ClusterStatus(object):
                 'option to %d or less' % (info.uuid, supported, supported))
         self.targets(refresh=True)
         limit = self.max_replicas
-        if replicas > limit and not getattr(limit, 'nodes_away', False):
+        if replicas > limit.value and not limit.nodes_away:
             # Every node is Active: the cluster is too small, for good.
             raise translate.config_error(
                 'lightos_default_num_replicas', replicas,
                 'LightOS cluster %s takes at most %d replicas with all its '
                 'nodes Active; lower the option to %d or less' % (
-                    info.uuid, limit, limit))
-        if replicas > limit:
+                    info.uuid, limit.value, limit.value))
+        if replicas > limit.value:
             # A node in maintenance lowers the limit for a while; the
             # service starts and refuses only the creates that need more.
             LOG.warning('LightOS cluster %(uuid)s can place at most %(max)d '
                         'replicas now (%(cause)s); volumes that need '
                         'lightos_default_num_replicas=%(want)d replicas are '
                         'refused until it can place them again.',
-                        {'uuid': info.uuid, 'max': limit,
+                        {'uuid': info.uuid, 'max': limit.value,
                          'cause': limit.cause, 'want': replicas})
 
     @property
@@ -146,19 +146,18 @@ class ClusterStatus(object):
 
     @property
     def max_replicas(self):
-        """How many replicas the cluster can place now.
+        """How many replicas the cluster can place now: a specs.ReplicaLimit.
 
         Below what the cluster supports (a node in maintenance), the limit
         is read again on every use so that creates take the node back as
-        soon as it returns; the value is then a specs.ReplicaLimit that
-        names the cause.
+        soon as it returns; its ``cause`` then says why it is lower.
         """
         info = self.info
         if info is None or not info.current_max_replicas:
-            return specs.MAX_REPLICAS
+            return specs.ReplicaLimit(specs.MAX_REPLICAS)
         if info.current_max_replicas >= (info.supported_max_replicas or
                                          specs.MAX_REPLICAS):
-            return info.current_max_replicas
+            return specs.ReplicaLimit(info.current_max_replicas)
         with self._translator.translated('read the cluster information'):
             info = self._client.get_cluster_info()
         self.info = info
@@ -166,7 +165,7 @@ class ClusterStatus(object):
         if limit >= (info.supported_max_replicas or specs.MAX_REPLICAS):
             LOG.info('LightOS cluster %(uuid)s can place %(max)d replicas '
                      'again.', {'uuid': info.uuid, 'max': limit})
-            return limit
+            return specs.ReplicaLimit(limit)
         return self._limit(info, limit)
 
     def _limit(self, info, limit):
@@ -193,11 +192,12 @@ class ClusterStatus(object):
             limit = self.max_replicas
         except cinder_exception.CinderException as exc:
             LOG.warning('Could not read the LightOS replica limit: %s', exc)
-            limit = self.info.current_max_replicas if self.info else None
-            if not limit:
+            current = self.info.current_max_replicas if self.info else None
+            if not current:
                 return {}
-        return {'lightos_max_replicas': int(limit),
-                'lightos_replica_limit_cause': getattr(limit, 'cause', None)}
+            limit = specs.ReplicaLimit(current)
+        return {'lightos_max_replicas': limit.value,
+                'lightos_replica_limit_cause': limit.cause}
 
     # Attach targets
 

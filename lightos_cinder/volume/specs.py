@@ -47,18 +47,25 @@ PLACEMENT_SPECS = (COMPRESSION, CAPABILITIES_COMPRESSION, NUM_REPLICAS,
 _IS_PREFIX = re.compile(r'^\s*<is>\s*', re.IGNORECASE)
 
 
-class ReplicaLimit(int):
-    """A replica limit below what the cluster supports, and why.
+@dataclasses.dataclass(frozen=True)
+class ReplicaLimit:
+    """How many replicas the cluster can place now, and why no more.
 
-    ``nodes_away`` is True when nodes that are not Active (maintenance)
-    cause the limit, so it is expected to rise again.
+    ``cause`` is None when the limit is what the cluster supports; else it
+    says why the limit is lower. ``nodes_away`` is True when nodes that are
+    not Active (maintenance) cause it, so it is expected to rise again.
     """
 
-    def __new__(cls, value, cause, nodes_away=False):
-        limit = super().__new__(cls, value)
-        limit.cause = cause
-        limit.nodes_away = nodes_away
-        return limit
+    value: int
+    cause: str = None
+    nodes_away: bool = False
+
+
+def replica_limit(max_replicas):
+    """``max_replicas`` as a ReplicaLimit (a bare number has no cause)."""
+    if isinstance(max_replicas, ReplicaLimit):
+        return max_replicas
+    return ReplicaLimit(max_replicas)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,18 +135,20 @@ def parse_replicas(value, default, max_replicas=MAX_REPLICAS):
     """``lightos:num_replicas`` -> an int in 1..max_replicas.
 
     ``max_replicas`` is the cluster's current maximum (a single-node cluster
-    only takes 1); the configured default is checked against it too.
+    only takes 1), a number or a ReplicaLimit; the configured default is
+    checked against it too.
     """
-    upper = max(MIN_REPLICAS, min(MAX_REPLICAS, max_replicas or MAX_REPLICAS))
+    limit = replica_limit(max_replicas)
+    upper = max(MIN_REPLICAS, min(MAX_REPLICAS, limit.value or MAX_REPLICAS))
     allowed = ', '.join(str(n) for n in range(MIN_REPLICAS, upper + 1))
-    cause = getattr(max_replicas, 'cause', None)
+    cause = limit.cause
     if upper == MAX_REPLICAS:
-        limit = ''
+        bound = ''
     elif cause:
-        limit = (' (this cluster can place at most %d now: %s)'
+        bound = (' (this cluster can place at most %d now: %s)'
                  % (upper, cause))
     else:
-        limit = ' (this cluster takes at most %d)' % upper
+        bound = ' (this cluster takes at most %d)' % upper
     if value is None:
         if MIN_REPLICAS <= default <= upper:
             return default
@@ -147,7 +156,7 @@ def parse_replicas(value, default, max_replicas=MAX_REPLICAS):
             reason='option lightos_default_num_replicas=%s is out of '
                    'range%s; set the %s extra spec of the volume type, or '
                    'lightos_default_num_replicas, to one of %s'
-                   % (default, limit, NUM_REPLICAS, allowed))
+                   % (default, bound, NUM_REPLICAS, allowed))
     fix = ('set it to one of %s, or unset it to use '
            'lightos_default_num_replicas (%s)' % (allowed, default))
     try:
@@ -155,7 +164,7 @@ def parse_replicas(value, default, max_replicas=MAX_REPLICAS):
     except ValueError:
         raise _invalid(NUM_REPLICAS, value, 'is not a whole number', fix)
     if not MIN_REPLICAS <= replicas <= upper:
-        raise _invalid(NUM_REPLICAS, value, 'is out of range' + limit, fix)
+        raise _invalid(NUM_REPLICAS, value, 'is out of range' + bound, fix)
     return replicas
 
 

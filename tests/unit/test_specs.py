@@ -120,6 +120,15 @@ def test_default_replicas_beyond_what_the_cluster_takes():
     assert _spec({'lightos:num_replicas': '1'}, max_replicas=1).replicas == 1
 
 
+def test_a_lowered_replica_limit_says_why():
+    limit = specs.ReplicaLimit(2, 'nodes not Active: node-c Inactive',
+                               nodes_away=True)
+    message = _error({'lightos:num_replicas': '3'}, max_replicas=limit)
+    assert ('this cluster can place at most 2 now: nodes not Active: '
+            'node-c Inactive') in message
+    assert _spec({}, default_replicas=2, max_replicas=limit).replicas == 2
+
+
 def test_from_config_reads_the_defaults():
     class Conf:
         lightos_default_num_replicas = 2
