@@ -21,6 +21,7 @@ from cinder import exception as cinder_exception
 from oslo_log import log as logging
 from oslo_utils import units
 
+from lightos_cinder.api import exception
 from lightos_cinder.api import models
 from lightos_cinder.volume import specs
 from lightos_cinder.volume import translate
@@ -152,14 +153,17 @@ class ClusterStatus(object):
         is read again on every use so that creates take the node back as
         soon as it returns; its ``cause`` then says why it is lower.
         """
+        with self._translator.translated('read the cluster information'):
+            return self._read_limit()
+
+    def _read_limit(self):
         info = self.info
         if info is None or not info.current_max_replicas:
             return specs.ReplicaLimit(specs.MAX_REPLICAS)
         if info.current_max_replicas >= (info.supported_max_replicas or
                                          specs.MAX_REPLICAS):
             return specs.ReplicaLimit(info.current_max_replicas)
-        with self._translator.translated('read the cluster information'):
-            info = self._client.get_cluster_info()
+        info = self._client.get_cluster_info()
         self.info = info
         limit = info.current_max_replicas or specs.MAX_REPLICAS
         if limit >= (info.supported_max_replicas or specs.MAX_REPLICAS):
@@ -170,9 +174,8 @@ class ClusterStatus(object):
 
     def _limit(self, info, limit):
         try:
-            with self._translator.translated('list the cluster nodes'):
-                nodes = self._client.list_nodes()
-        except cinder_exception.CinderException:
+            nodes = self._client.list_nodes()
+        except exception.LightOSError:
             nodes = None
         away = ['%s %s' % (n.name or n.uuid, n.state.value)
                 for n in nodes or () if n.state is not models.NodeState.ACTIVE]
@@ -189,8 +192,8 @@ class ClusterStatus(object):
     def replica_stats(self):
         """Volume stats keys: how many replicas the cluster can place now."""
         try:
-            limit = self.max_replicas
-        except cinder_exception.CinderException as exc:
+            limit = self._read_limit()
+        except exception.LightOSError as exc:
             LOG.warning('Could not read the LightOS replica limit: %s', exc)
             current = self.info.current_max_replicas if self.info else None
             if not current:
@@ -204,21 +207,23 @@ class ClusterStatus(object):
     def _read_targets(self):
         port = self._conf.lightos_discovery_port
         if not self._nodes_forbidden:
-            try:
-                with self._translator.translated('list the cluster nodes'):
+            with self._translator.translated('list the cluster nodes'):
+                try:
                     nodes = self._client.list_nodes()
-                targets = _node_targets(nodes, port)
-                if targets:
-                    return targets
+                except exception.Forbidden:
+                    # Project-scoped tokens may not list nodes; clusterinfo
+                    # carries the data endpoints for exactly that case.
+                    self._nodes_forbidden = True
+                    LOG.info('The JWT may not list cluster nodes; attach '
+                             'targets come from the nvmeEndpoints of '
+                             'clusterinfo.')
+                    nodes = None
+            targets = _node_targets(nodes, port) if nodes is not None else {}
+            if targets:
+                return targets
+            if nodes is not None:
                 LOG.warning('GET /nodes listed no node with an NVMe '
                             'endpoint; using the cluster information.')
-            except cinder_exception.NotAuthorized:
-                # Project-scoped tokens may not list nodes; clusterinfo
-                # carries the data endpoints for exactly that case.
-                self._nodes_forbidden = True
-                LOG.info('The JWT may not list cluster nodes; attach '
-                         'targets come from the nvmeEndpoints of '
-                         'clusterinfo.')
         with self._translator.translated('read the cluster information'):
             info = self._client.get_cluster_info()
         self.info = info
@@ -262,10 +267,12 @@ class ClusterStatus(object):
         the projects that have a token of their own, and ``default`` when
         there is a backend-wide token.
         """
-        try:
-            with self._translator.translated('list the projects'):
+        with self._translator.translated('list the projects'):
+            try:
                 listed = self._client.list_projects()
-        except cinder_exception.NotAuthorized:
+            except exception.Forbidden:
+                listed = None
+        if listed is None:
             default = {specs.DEFAULT_PROJECT} if self.default_token else set()
             return sorted(default | set(self.token_projects))
         return sorted({project.name for project in listed})
@@ -288,16 +295,19 @@ class ClusterStatus(object):
         """
         try:
             with self._translator.translated('read the cluster capacity'):
-                stats = self._client.get_cluster_stats()
-        except cinder_exception.NotAuthorized:
+                try:
+                    stats = self._client.get_cluster_stats()
+                except exception.Forbidden:
+                    stats = None
+        except cinder_exception.CinderException as exc:
+            return self._capacity_unread(exc)
+        if stats is None:
             if not self._stats_forbidden:
                 LOG.info('The JWT may not read cluster statistics; '
                          'capacity is reported as unknown.')
             self._stats_forbidden = True
             return {'total_capacity_gb': 'unknown',
                     'free_capacity_gb': 'unknown'}
-        except cinder_exception.CinderException as exc:
-            return self._capacity_unread(exc)
         self._stats_forbidden = False
         total = stats.estimated_logical or stats.effective_physical
         free = stats.estimated_free_logical or stats.free_physical

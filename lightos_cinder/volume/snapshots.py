@@ -220,12 +220,9 @@ class Snapshots(object):
             with excutils.save_and_reraise_exception():
                 self._ops.discard_snapshot(project, snapshot.uuid, snap_name)
         try:
-            with self._translated('remove the temporary clone snapshot',
-                                  volume_id=volume.id, project=project,
-                                  name=snap_name, uuid=snapshot.uuid):
-                self._ops.request_snapshot_deletion(project, snapshot.uuid,
-                                                    snap_name)
-        except cinder_exception.CinderException as exc:
+            self._ops.request_snapshot_deletion(project, snapshot.uuid,
+                                                snap_name)
+        except exception.LightOSError as exc:
             # The clone is complete and usable: failing it would make
             # callers discard a volume that exists. The volume's delete
             # finds the snapshot through the clone's source and removes it.
