@@ -205,33 +205,32 @@ class ClusterStatus(object):
     # Attach targets
 
     def _read_targets(self):
+        """The attach targets as the cluster lists them now."""
         port = self._conf.lightos_discovery_port
         if not self._nodes_forbidden:
-            with self._translator.translated('list the cluster nodes'):
-                try:
-                    nodes = self._client.list_nodes()
-                except exception.Forbidden:
-                    # Project-scoped tokens may not list nodes; clusterinfo
-                    # carries the data endpoints for exactly that case.
-                    self._nodes_forbidden = True
-                    LOG.info('The JWT may not list cluster nodes; attach '
-                             'targets come from the nvmeEndpoints of '
-                             'clusterinfo.')
-                    nodes = None
+            try:
+                nodes = self._client.list_nodes()
+            except exception.Forbidden:
+                # Project-scoped tokens may not list nodes; clusterinfo
+                # carries the data endpoints for exactly that case.
+                self._nodes_forbidden = True
+                LOG.info('The JWT may not list cluster nodes; attach '
+                         'targets come from the nvmeEndpoints of '
+                         'clusterinfo.')
+                nodes = None
             targets = _node_targets(nodes, port) if nodes is not None else {}
             if targets:
                 return targets
             if nodes is not None:
                 LOG.warning('GET /nodes listed no node with an NVMe '
                             'endpoint; using the cluster information.')
-        with self._translator.translated('read the cluster information'):
-            info = self._client.get_cluster_info()
+        info = self._client.get_cluster_info()
         self.info = info
         targets = _endpoint_targets(info.nvme_endpoints, port)
         if not targets:
-            raise cinder_exception.VolumeBackendAPIException(
-                message='LightOS cluster %s lists no NVMe endpoints; hosts '
-                        'would have no node to connect to.' % info.uuid)
+            raise exception.LightOSError(
+                'LightOS cluster %s lists no NVMe endpoints; hosts would '
+                'have no node to connect to.' % info.uuid)
         return targets
 
     def targets(self, refresh=False):
@@ -243,15 +242,16 @@ class ClusterStatus(object):
                      now - self._targets_read_at < interval)
             if fresh and not refresh:
                 return dict(self._targets)
-            try:
-                targets = self._read_targets()
-            except cinder_exception.CinderException:
-                if self._targets is None:
-                    raise
-                LOG.warning('Could not refresh the LightOS node list; '
-                            'using the one read %.0f s ago.',
-                            now - self._targets_read_at, exc_info=True)
-                return dict(self._targets)
+            with self._translator.translated('read the attach targets'):
+                try:
+                    targets = self._read_targets()
+                except exception.LightOSError:
+                    if self._targets is None:
+                        raise
+                    LOG.warning('Could not refresh the LightOS node list; '
+                                'using the one read %.0f s ago.',
+                                now - self._targets_read_at, exc_info=True)
+                    return dict(self._targets)
             if targets != self._targets:
                 LOG.info('LightOS attach targets: %s', ', '.join(targets))
             self._targets = targets
