@@ -94,6 +94,11 @@ run_step "$STACK_TOOLS/install.sh"
 run_step "$STACK_TOOLS/unstack.sh"
 run_step "$STACK_TOOLS/stack.sh"
 run_step "$STACK_TOOLS/smoke.sh"
+if ((STACK_NOVA)); then
+    # servers, a multi-attach volume on both compute hosts, the guests' disks
+    # and the ACL after each step
+    run_step "$STACK_TOOLS/smoke-compute.sh"
+fi
 rc=0
 run_step "$STACK_TOOLS/tempest.sh" core || rc=$?
 run_step "$STACK_TOOLS/tempest.sh" gated || rc=$?

@@ -31,6 +31,15 @@ if ((STACK_GLANCE)); then
     # qemu-img: Cinder inspects every image it copies to a volume with it
     APT_PACKAGES+=(qemu-utils)
 fi
+if ((STACK_NOVA)); then
+    # Nova's libvirt driver with QEMU (TCG) guests, Debian's libvirt Python
+    # binding (linked into the venv below), and the guest: Debian's cloud
+    # kernel and a busybox initramfs (tools/stack/nova.sh); config drives
+    # (tempest attaches a volume to a server with one) are ISO images
+    APT_PACKAGES+=(qemu-utils qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu
+        libvirt-clients python3-libvirt busybox-static cpio linux-image-cloud-amd64
+        genisoimage)
+fi
 
 mkdir -p "$STACK_DIR"
 apt_log=$STACK_DIR/install-apt.log
@@ -48,6 +57,13 @@ if ((${#missing[@]})); then
         "${missing[@]}" >>"$apt_log" 2>&1 || { tail -n 40 "$apt_log" >&2; exit 1; }
 fi
 
+if ((STACK_NOVA)) && ! id libvirt-qemu >/dev/null 2>&1; then
+    # libvirtd's QEMU driver looks its default user up at start, even when
+    # qemu.conf runs guests as root (libvirt-daemon-system would create it).
+    useradd --system --user-group --no-create-home --home-dir /var/lib/libvirt \
+        --shell /usr/sbin/nologin libvirt-qemu
+fi
+
 if [[ ! -x $STACK_VENV/bin/python ]]; then
     log "creating $STACK_VENV"
     python3 -m venv "$STACK_VENV"
@@ -62,6 +78,24 @@ if [[ ! -f $stamp_file || $(cat "$stamp_file") != "$stamp" ]]; then
         -r "$REPO_DIR/requirements.txt"
     "$STACK_VENV/bin/pip" check
     printf '%s\n' "$stamp" >"$stamp_file"
+fi
+
+if ((STACK_NOVA)); then
+    nova_stamp_file=$STACK_VENV/.lightos-cinder-stack-nova-requirements
+    nova_stamp=$(cat "$STACK_TOOLS/requirements-nova.txt" | sha256sum)
+    if [[ ! -f $nova_stamp_file || $(cat "$nova_stamp_file") != "$nova_stamp" ]]; then
+        log "pip install (Nova, Placement)"
+        "$STACK_VENV/bin/pip" install -q -r "$STACK_TOOLS/requirements-nova.txt"
+        "$STACK_VENV/bin/pip" check
+        printf '%s\n' "$nova_stamp" >"$nova_stamp_file"
+    fi
+    # libvirt-python from PyPI is a C build; Debian's binding is built for
+    # this Python version.
+    site_packages=$("$STACK_VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    ln -sf /usr/lib/python3/dist-packages/libvirt*.py \
+        /usr/lib/python3/dist-packages/libvirtmod*.so "$site_packages/"
+    "$STACK_VENV/bin/python" -c 'import libvirt' ||
+        die "Debian's libvirt binding does not load in $STACK_VENV"
 fi
 
 # This checkout, every time: the venv may last longer than one clone.

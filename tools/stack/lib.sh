@@ -63,6 +63,13 @@ STACK_HOST=127.0.0.1
 # default): one cinder-volume, tooz's file:// locks.
 : "${STACK_CLUSTER:=0}"
 : "${STACK_ETCD_PORT:=12379}"
+# 1: the compute part too (tools/stack/nova.sh): placement-api, nova-api,
+# nova-conductor, nova-scheduler and two compute hosts with Nova's libvirt
+# driver; needs STACK_GLANCE=1. 0 (the default): no compute service.
+: "${STACK_NOVA:=0}"
+: "${STACK_NOVA_PORT:=8774}"
+: "${STACK_PLACEMENT_PORT:=8778}"
+: "${STACK_NETWORK_PORT:=9696}"
 : "${STACK_ETCD_PEER_PORT:=12380}"
 # Milliseconds a simulated volume or snapshot stays Creating/Updating/Deleting,
 # so the driver's waits are exercised.

@@ -27,11 +27,20 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=glance.sh
 . "$STACK_TOOLS/glance.sh"
+# shellcheck source-path=SCRIPTDIR source=nova.sh
+. "$STACK_TOOLS/nova.sh"
 
 [[ -x $STACK_VENV/bin/cinder-volume ]] || die "no venv at $STACK_VENV: run tools/stack/install.sh"
 ((EUID == 0)) || die "run as root (MariaDB and RabbitMQ are started as root)"
 [[ $STACK_GLANCE == [01] ]] || die "STACK_GLANCE must be 0 or 1, not '$STACK_GLANCE'"
 [[ $STACK_CLUSTER == [01] ]] || die "STACK_CLUSTER must be 0 or 1, not '$STACK_CLUSTER'"
+[[ $STACK_NOVA == [01] ]] || die "STACK_NOVA must be 0 or 1, not '$STACK_NOVA'"
+if ((STACK_NOVA)) && ! ((STACK_GLANCE)); then
+    die "STACK_NOVA=1 needs STACK_GLANCE=1 (servers boot from images)"
+fi
+if ((STACK_NOVA)) && [[ ! -x $STACK_VENV/bin/nova-compute ]]; then
+    die "no Nova in $STACK_VENV: run STACK_NOVA=1 tools/stack/install.sh"
+fi
 
 for name in "$RUN_DIR"/*.pid; do
     [[ -e $name ]] || continue
@@ -47,6 +56,10 @@ if ((STACK_GLANCE)); then
 fi
 if ((STACK_CLUSTER)); then
     glance_hostport+=("$STACK_HOST:$STACK_ETCD_PORT" "$STACK_HOST:$STACK_ETCD_PEER_PORT")
+fi
+if ((STACK_NOVA)); then
+    glance_hostport+=("$STACK_HOST:$STACK_NOVA_PORT" "$STACK_HOST:$STACK_PLACEMENT_PORT"
+        "$STACK_HOST:$STACK_NETWORK_PORT")
 fi
 for hostport in "$STACK_HOST:$STACK_MYSQL_PORT" "$STACK_HOST:$STACK_RABBIT_PORT" \
     "$STACK_HOST:$STACK_RABBIT_DIST_PORT" "$STACK_HOST:$STACK_MEMCACHED_PORT" \
@@ -73,6 +86,7 @@ CINDER_PASSWORD=$(new_secret)
 GLANCE_PASSWORD=$(new_secret)
 DB_PASSWORD=$(new_secret)
 RABBIT_PASSWORD=$(new_secret)
+NOVA_PASSWORD=$(new_secret)
 EOF
 umask 022
 load_secrets
@@ -117,6 +131,9 @@ CREATE DATABASE glance;
 GRANT ALL ON glance.* TO 'stack'@'$STACK_HOST';
 EOF
 fi
+if ((STACK_NOVA)); then
+    mariadb --defaults-file="$MYSQL_CNF" <<<"$(nova_databases_sql)"
+fi
 DB_URL_BASE="mysql+pymysql://stack:$DB_PASSWORD@$STACK_HOST:$STACK_MYSQL_PORT"
 
 # ---- RabbitMQ ---------------------------------------------------------------
@@ -137,6 +154,12 @@ fi
 wait_ready rabbitmq 120 rabbitmqctl_ -q await_startup
 rabbitmqctl_ -q add_user cinder "$RABBIT_PASSWORD" >/dev/null
 rabbitmqctl_ -q set_permissions cinder '.*' '.*' '.*' >/dev/null
+if ((STACK_NOVA)); then
+    # Nova's own virtual host: its services and Cinder's never share queues
+    rabbitmqctl_ -q add_vhost nova >/dev/null
+    rabbitmqctl_ -q add_user nova "$RABBIT_PASSWORD" >/dev/null
+    rabbitmqctl_ -q set_permissions -p nova nova '.*' '.*' '.*' >/dev/null
+fi
 
 # ---- memcached --------------------------------------------------------------
 # Keystone's cache: without it every token validation costs a few hundred SQL
@@ -243,6 +266,7 @@ endpoint create --region RegionOne volumev3 public $CINDER_URL
 endpoint create --region RegionOne volumev3 internal $CINDER_URL
 endpoint create --region RegionOne volumev3 admin $CINDER_URL
 $(if ((STACK_GLANCE)); then glance_keystone_commands; fi)
+$(if ((STACK_NOVA)); then nova_keystone_commands; fi)
 EOF
 if [[ $(openstack endpoint list --service volumev3 -f value -c URL | wc -l) != 3 ]]; then
     cat "$LOG_DIR/keystone-register.log" >&2
@@ -252,6 +276,12 @@ if ((STACK_GLANCE)) &&
     [[ $(openstack endpoint list --service image -f value -c URL | wc -l) != 3 ]]; then
     cat "$LOG_DIR/keystone-register.log" >&2
     die "registering glance in keystone failed"
+fi
+
+if ((STACK_NOVA)) &&
+    [[ $(openstack endpoint list -f value -c 'Service Type' | grep -cxE 'compute|placement|network') != 9 ]]; then
+    cat "$LOG_DIR/keystone-register.log" >&2
+    die "registering nova, placement and the network API in keystone failed"
 fi
 
 # ---- Cinder -----------------------------------------------------------------
@@ -306,6 +336,11 @@ lightos_discovery_client_port = $STACK_DISCOVERY_PORT
 # Root already, without sudo: the privsep daemons are started directly.
 [privsep_osbrick]
 helper_command = $STACK_VENV/bin/privsep-helper --config-file $CINDER_CONF
+$(if ((STACK_NOVA)); then
+    printf '\n# Telling Nova about volumes extended while attached\n'
+    service_auth_section nova cinder "$CINDER_PASSWORD"
+    printf 'interface = public\n'
+fi)
 
 [cinder_sys_admin]
 helper_command = $STACK_VENV/bin/privsep-helper --config-file $CINDER_CONF
@@ -372,4 +407,7 @@ backup_up() {
 wait_ready cinder-backup 120 backup_up
 openstack volume service list
 openstack volume backend pool list
+if ((STACK_NOVA)); then
+    start_nova "$DB_URL_BASE"
+fi
 log "stack ready: . $OPENRC; tear down with: bash $STACK_TOOLS/unstack.sh"

@@ -25,6 +25,9 @@ set -euo pipefail
 [[ -d $RUN_DIR ]] || exit 0
 
 # Consumers first, so nothing logs errors about a vanished dependency.
+# shellcheck source-path=SCRIPTDIR source=nova.sh
+. "$STACK_TOOLS/nova.sh"
+stop_nova
 stop_daemon cinder-api
 stop_daemon cinder-backup 60
 stop_daemon cinder-volume-2 60

@@ -1,0 +1,385 @@
+# shellcheck shell=bash disable=SC2034
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+#
+# Nova and Placement, the test cloud's compute part (sourced after lib.sh;
+# used when STACK_NOVA=1): placement-api and nova-api under gunicorn,
+# nova-conductor, nova-scheduler, a network API with no networks, and two
+# compute hosts (stack-c1, stack-c2). Each compute host runs Nova's real
+# libvirt driver against a libvirtd of its own (its own hostname, sockets and
+# state, in a mount and UTS namespace) with QEMU's TCG (KVM guests stall on
+# this machine kind), and its own NVMe host NQN. A volume attach thus runs
+# Cinder's driver -> Nova's libvirt LightOS volume driver -> os-brick's
+# LightOS connector -> the simulator's data plane -> a virtio disk of a
+# running guest (Debian's cloud kernel with a busybox initramfs, which
+# answers the hot-unplug of a detach).
+
+NOVA_ETC_DIR=$ETC_DIR/nova
+NOVA_CONF=$NOVA_ETC_DIR/nova.conf
+PLACEMENT_CONF=$ETC_DIR/placement/placement.conf
+NOVA_URL=http://$STACK_HOST:$STACK_NOVA_PORT/v2.1
+PLACEMENT_URL=http://$STACK_HOST:$STACK_PLACEMENT_PORT
+NETWORK_URL=http://$STACK_HOST:$STACK_NETWORK_PORT
+NOVA_HOSTS=(stack-c1 stack-c2)
+# The guest tempest and the smoke walkthrough boot (IMAGE_REF,
+# IMAGE_REF_ALT), written by start_nova and read by tempest.sh.
+NOVA_IMAGES_FILE=$NOVA_ETC_DIR/images.env
+
+# nova_running - true when this stack's nova-api runs and the guest images
+# were uploaded.
+nova_running() {
+    pidfile_pid nova-api >/dev/null && [[ -s $NOVA_IMAGES_FILE ]]
+}
+
+# libvirt_uri HOST - the libvirt URI of compute host HOST.
+libvirt_uri() {
+    printf 'qemu:///system?socket=%s/libvirt-%s/libvirt-sock\n' "$RUN_DIR" "$1"
+}
+
+nova_databases_sql() {
+    local db
+    for db in nova_api nova nova_cell0 placement; do
+        printf "CREATE DATABASE %s;\nGRANT ALL ON %s.* TO 'stack'@'%s';\n" "$db" "$db" "$STACK_HOST"
+    done
+}
+
+# nova_keystone_commands - `openstack` interactive commands that register
+# the nova and placement service users and the compute, placement and
+# network services with their endpoints.
+nova_keystone_commands() {
+    local user service
+    for user in nova placement; do
+        cat <<EOF
+user create --domain default --password $NOVA_PASSWORD $user
+role add --project service --user $user admin
+role add --project service --user $user service
+EOF
+    done
+    cat <<EOF
+service create --name nova compute
+service create --name placement placement
+service create --name neutron network
+EOF
+    for service in "compute $NOVA_URL" "placement $PLACEMENT_URL" "network $NETWORK_URL"; do
+        for interface in public internal admin; do
+            printf 'endpoint create --region RegionOne %s %s %s\n' \
+                "${service% *}" "$interface" "${service#* }"
+        done
+    done
+}
+
+# service_auth_section SECTION USER PASSWORD - a keystoneauth password
+# section for USER of the service project.
+service_auth_section() {
+    cat <<EOF
+[$1]
+auth_type = password
+auth_url = http://$STACK_HOST:$STACK_KEYSTONE_PORT
+project_domain_name = Default
+user_domain_name = Default
+project_name = service
+username = $2
+password = $3
+region_name = RegionOne
+EOF
+}
+
+write_nova_conf() {
+    local db_url_base=$1 host
+    mkdir -p "$NOVA_ETC_DIR" "$ETC_DIR/placement" "$DATA_DIR/nova/locks"
+    cp "$STACK_VENV/etc/nova/api-paste.ini" "$NOVA_ETC_DIR/"
+    (
+        umask 077
+        cat >"$PLACEMENT_CONF" <<EOF
+[DEFAULT]
+log_file = $LOG_DIR/placement-api.log
+
+[placement_database]
+connection = $db_url_base/placement?charset=utf8mb4
+
+[api]
+auth_strategy = keystone
+
+$(keystone_authtoken_section placement "$NOVA_PASSWORD")
+EOF
+        cat >"$NOVA_CONF" <<EOF
+[DEFAULT]
+my_ip = $STACK_HOST
+state_path = $DATA_DIR/nova
+transport_url = rabbit://nova:$RABBIT_PASSWORD@$STACK_HOST:$STACK_RABBIT_PORT/nova
+compute_driver = libvirt.LibvirtDriver
+osapi_compute_listen = $STACK_HOST
+
+[wsgi]
+api_paste_config = $NOVA_ETC_DIR/api-paste.ini
+
+[api_database]
+connection = $db_url_base/nova_api?charset=utf8mb4
+
+[database]
+connection = $db_url_base/nova?charset=utf8mb4
+
+[conductor]
+workers = 1
+
+[scheduler]
+workers = 1
+
+[oslo_concurrency]
+lock_path = $DATA_DIR/nova/locks
+
+$(keystone_authtoken_section nova "$NOVA_PASSWORD")
+
+# Cinder refuses detaches of Nova's attachments without a service token.
+$(service_auth_section service_user nova "$NOVA_PASSWORD")
+send_service_user_token = true
+
+$(service_auth_section placement placement "$NOVA_PASSWORD")
+
+$(service_auth_section cinder nova "$NOVA_PASSWORD")
+
+$(service_auth_section neutron nova "$NOVA_PASSWORD")
+# a network API with no networks (tools/stack/wsgi/network_stub.py)
+endpoint_override = $NETWORK_URL
+
+[libvirt]
+# KVM guests stall at boot on this machine kind; QEMU's TCG runs them.
+virt_type = qemu
+cpu_mode = none
+
+[vnc]
+enabled = false
+
+[os_brick]
+lock_path = $DATA_DIR/nova/locks
+lightos_discovery_client_dir_path = $DISCOVERY_DIR
+lightos_discovery_client_address = $STACK_HOST
+lightos_discovery_client_port = $STACK_DISCOVERY_PORT
+EOF
+        for host in "${NOVA_HOSTS[@]}"; do
+            mkdir -p "$NOVA_ETC_DIR/$host" "$DATA_DIR/nova-$host"
+            # Root already, without sudo: the privsep daemons are started
+            # directly, with this host's configuration.
+            local helper="$STACK_VENV/bin/privsep-helper --config-file $NOVA_CONF --config-file $NOVA_ETC_DIR/$host/compute.conf"
+            cat >"$NOVA_ETC_DIR/$host/compute.conf" <<EOF
+[DEFAULT]
+host = $host
+# its own compute_id (the node's UUID) and instances
+state_path = $DATA_DIR/nova-$host
+log_file = $LOG_DIR/nova-compute-$host.log
+
+[libvirt]
+connection_uri = $(libvirt_uri "$host")
+
+[privsep_osbrick]
+helper_command = $helper
+
+[nova_sys_admin]
+helper_command = $helper
+EOF
+        done
+    )
+}
+
+# start_libvirtd HOST - a libvirtd for compute host HOST: hostname HOST (the
+# node name Nova reports to placement must differ per host), its sockets in
+# $RUN_DIR/libvirt-HOST, its state on tmpfs and guest logs under $LOG_DIR.
+# QEMU runs guests as root (no dynamic ownership) and writes their output to
+# files itself (no virtlogd).
+start_libvirtd() {
+    local host=$1 etc=$ETC_DIR/libvirt-$host
+    mkdir -p "$etc/libvirt" "$RUN_DIR/libvirt-$host" "$LOG_DIR/libvirt-$host"
+    cp /etc/libvirt/libvirt.conf "$etc/libvirt/"
+    cat >"$etc/libvirtd.conf" <<EOF
+unix_sock_dir = "$RUN_DIR/libvirt-$host"
+unix_sock_rw_perms = "0700"
+auth_unix_rw = "none"
+auth_unix_ro = "none"
+log_outputs = "3:file:$LOG_DIR/libvirt-$host/libvirtd.log"
+EOF
+    cat >"$etc/libvirt/qemu.conf" <<EOF
+user = "root"
+group = "root"
+dynamic_ownership = 0
+remember_owner = 0
+stdio_handler = "file"
+# a test machine without systemd or a security module: no per-guest /dev
+# namespace, cgroups or labels
+namespaces = []
+cgroup_controllers = []
+security_driver = "none"
+EOF
+    # shellcheck disable=SC2016  # expanded by the inner bash
+    start_daemon "libvirtd-$host" unshare --mount --uts --propagation private -- bash -euc '
+hostname "$1"
+for dir in /run/libvirt /var/lib/libvirt /var/cache/libvirt; do
+    mkdir -p "$dir"
+    mount -t tmpfs -o mode=0755 "stack-libvirt" "$dir"
+done
+mkdir -p /var/log/libvirt
+mount --bind "$3" /var/log/libvirt
+mount --bind "$2/libvirt" /etc/libvirt
+exec libvirtd -f "$2/libvirtd.conf" --pid-file "$4"' libvirtd "$host" "$etc" \
+        "$LOG_DIR/libvirt-$host" "$RUN_DIR/libvirt-$host/libvirtd.pid"
+    wait_ready "libvirtd-$host" 60 virsh -c "$(libvirt_uri "$host")" version
+}
+
+# stop_libvirtd HOST - destroy the guests of HOST's libvirtd (QEMU leaves
+# its session, so stopping libvirtd alone would leave them running), then
+# stop it.
+stop_libvirtd() {
+    local uri domain
+    uri=$(libvirt_uri "$1")
+    if pidfile_pid "libvirtd-$1" >/dev/null; then
+        for domain in $(virsh -c "$uri" list --name 2>/dev/null); do
+            virsh -c "$uri" destroy "$domain" >/dev/null 2>&1 &&
+                log "destroyed guest $domain on $1"
+        done
+    fi
+    stop_daemon "libvirtd-$1"
+}
+
+# build_guest DIR - the guest tempest boots: Debian's cloud kernel and a
+# busybox initramfs whose /init mounts /proc, /sys, /dev and waits. A
+# kernel of its own answers the ACPI unplug a live detach needs.
+build_guest() {
+    local dir=$1 root=$1/initramfs kernel applet
+    kernel=$(find /boot -maxdepth 1 -name 'vmlinuz-*-cloud-amd64' | sort -V | tail -n 1)
+    [[ -n $kernel ]] || die "no Debian cloud kernel in /boot: run tools/stack/install.sh with STACK_NOVA=1"
+    mkdir -p "$root"/{bin,proc,sys,dev}
+    cp /bin/busybox "$root/bin/busybox"
+    for applet in sh mount sleep echo; do
+        ln -sf busybox "$root/bin/$applet"
+    done
+    cat >"$root/init" <<'EOF'
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+echo "stack guest ready"
+while :; do sleep 3600; done
+EOF
+    chmod 755 "$root/init"
+    (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$dir/initramfs.gz"
+    cp "$kernel" "$dir/vmlinuz"
+    head -c 1048576 /dev/zero >"$dir/disk.raw"
+}
+
+# upload_guest_images - the guest as a kernel, a ramdisk and a small raw
+# disk pointing at them; Nova's libvirt driver boots the kernel directly.
+upload_guest_images() {
+    local dir=$DATA_DIR/nova/guest kernel_id ramdisk_id ids=() name
+    build_guest "$dir"
+    kernel_id=$(openstack image create --disk-format aki --container-format aki --public \
+        --file "$dir/vmlinuz" stack-guest-kernel -f value -c id)
+    ramdisk_id=$(openstack image create --disk-format ari --container-format ari --public \
+        --file "$dir/initramfs.gz" stack-guest-ramdisk -f value -c id)
+    for name in stack-guest stack-guest-alt; do
+        ids+=("$(openstack image create --disk-format raw --container-format bare --public \
+            --property kernel_id="$kernel_id" --property ramdisk_id="$ramdisk_id" \
+            --file "$dir/disk.raw" "$name" -f value -c id)")
+    done
+    printf 'IMAGE_REF=%s\nIMAGE_REF_ALT=%s\n' "${ids[0]}" "${ids[1]}" >"$NOVA_IMAGES_FILE"
+    log "guest images: ${ids[*]} (kernel $kernel_id, ramdisk $ramdisk_id)"
+}
+
+# start_nova DB_URL_BASE - configure, sync and start placement and nova,
+# both compute hosts with their libvirtd, map the cells, and create the
+# flavors and the multiattach volume type (the admin's credentials must be
+# in the environment, and the services registered in Keystone).
+start_nova() {
+    local host identity
+    log "placement and nova"
+    write_nova_conf "$1"
+    placement-manage --config-file "$PLACEMENT_CONF" db sync >"$LOG_DIR/placement-manage.log" 2>&1 ||
+        die "placement-manage db sync failed; see $LOG_DIR/placement-manage.log"
+    start_daemon placement-api env OS_PLACEMENT_CONFIG_DIR="$ETC_DIR/placement" \
+        gunicorn --bind "$STACK_HOST:$STACK_PLACEMENT_PORT" --workers 1 --timeout 120 \
+        --name placement-api --access-logfile "$LOG_DIR/placement-api-access.log" \
+        placement.wsgi.api:application
+    start_daemon network-stub env PYTHONPATH="$WSGI_DIR" \
+        gunicorn --bind "$STACK_HOST:$STACK_NETWORK_PORT" --workers 1 \
+        --name network-stub --access-logfile "$LOG_DIR/network-stub-access.log" \
+        network_stub:application
+    nova_manage() {
+        nova-manage --config-file "$NOVA_CONF" "$@" >>"$LOG_DIR/nova-manage.log" 2>&1 ||
+            die "nova-manage $1 $2 failed; see $LOG_DIR/nova-manage.log"
+    }
+    nova_manage api_db sync
+    nova_manage cell_v2 map_cell0 --database_connection "$1/nova_cell0?charset=utf8mb4"
+    nova_manage cell_v2 create_cell --name cell1
+    nova_manage db sync
+    start_daemon nova-api env PYTHONPATH="$WSGI_DIR" OS_NOVA_CONFIG_DIR="$NOVA_ETC_DIR" \
+        STACK_NOVA_API_LOG="$LOG_DIR/nova-api.log" \
+        gunicorn --bind "$STACK_HOST:$STACK_NOVA_PORT" --workers 2 --timeout 120 \
+        --graceful-timeout 5 \
+        --name nova-api --access-logfile "$LOG_DIR/nova-api-access.log" \
+        nova_api:application
+    start_daemon nova-conductor nova-conductor --config-file "$NOVA_CONF" \
+        --log-file "$LOG_DIR/nova-conductor.log"
+    start_daemon nova-scheduler nova-scheduler --config-file "$NOVA_CONF" \
+        --log-file "$LOG_DIR/nova-scheduler.log"
+    for host in "${NOVA_HOSTS[@]}"; do
+        start_libvirtd "$host"
+        # its own NVMe host NQN, so that two hosts on one volume's ACL are
+        # two entries
+        identity=$ETC_DIR/nvme-$host
+        mkdir -p "$identity"
+        printf 'nqn.2014-08.org.nvmexpress:uuid:%s\n' \
+            "$(cat /proc/sys/kernel/random/uuid)" >"$identity/hostnqn"
+        cat /proc/sys/kernel/random/uuid >"$identity/hostid"
+        start_daemon "nova-compute-$host" "${HOST_IDENTITY[@]:0:${#HOST_IDENTITY[@]}-1}" \
+            "$identity" nova-compute --config-file "$NOVA_CONF" \
+            --config-file "$NOVA_ETC_DIR/$host/compute.conf"
+        log "compute host $host: libvirt driver, virt_type qemu (TCG), $(libvirt_uri "$host"), host NQN $(cat "$identity/hostnqn")"
+    done
+    wait_ready placement-api 120 curl -sf -o /dev/null "$PLACEMENT_URL/"
+    wait_ready network-stub 60 curl -sf -o /dev/null "$NETWORK_URL/v2.0/networks"
+    wait_ready nova-api 180 curl -sf -o /dev/null "$NOVA_URL/"
+    computes_up() {
+        [[ $(openstack compute service list --service nova-compute -f value -c State |
+            grep -cx up) == "${#NOVA_HOSTS[@]}" ]]
+    }
+    for host in "${NOVA_HOSTS[@]}"; do
+        wait_ready "nova-compute-$host" 180 computes_up
+    done
+    nova_manage cell_v2 discover_hosts
+    openstack >"$LOG_DIR/nova-register.log" 2>&1 <<EOF || true
+flavor create --id 1 --vcpus 1 --ram 128 --disk 1 m1.stack
+flavor create --id 2 --vcpus 1 --ram 128 --disk 2 m1.stack-alt
+EOF
+    [[ $(openstack flavor list -f value -c ID | wc -l) == 2 ]] ||
+        die "creating the flavors failed; see $LOG_DIR/nova-register.log"
+    # (interactive mode would split the quoted value)
+    openstack volume type create --property multiattach='<is> True' multiattach >/dev/null
+    upload_guest_images
+    openstack compute service list
+    openstack hypervisor list
+}
+
+# stop_nova - stop the compute part, consumers first.
+stop_nova() {
+    local host
+    stop_daemon nova-api
+    for host in "${NOVA_HOSTS[@]}"; do
+        stop_daemon "nova-compute-$host" 60
+    done
+    for host in "${NOVA_HOSTS[@]}"; do
+        stop_libvirtd "$host"
+    done
+    stop_daemon nova-scheduler
+    stop_daemon nova-conductor
+    stop_daemon network-stub
+    stop_daemon placement-api
+}
