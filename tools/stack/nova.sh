@@ -168,7 +168,7 @@ lightos_discovery_client_address = $STACK_HOST
 lightos_discovery_client_port = $STACK_DISCOVERY_PORT
 EOF
         for host in "${NOVA_HOSTS[@]}"; do
-            mkdir -p "$NOVA_ETC_DIR/$host" "$DATA_DIR/nova-$host"
+            mkdir -p "$NOVA_ETC_DIR/$host" "$DATA_DIR/nova-$host/instances"
             # Root already, without sudo: the privsep daemons are started
             # directly, with this host's configuration.
             local helper="$STACK_VENV/bin/privsep-helper --config-file $NOVA_CONF --config-file $NOVA_ETC_DIR/$host/compute.conf"
@@ -354,7 +354,14 @@ start_nova() {
     for host in "${NOVA_HOSTS[@]}"; do
         wait_ready "nova-compute-$host" 180 computes_up
     done
-    nova_manage cell_v2 discover_hosts
+    # A host is mapped once its compute node record exists, which the
+    # first resource update after the service came up writes.
+    hosts_mapped() {
+        nova-manage --config-file "$NOVA_CONF" cell_v2 discover_hosts >>"$LOG_DIR/nova-manage.log" 2>&1 &&
+            [[ $(openstack hypervisor list -f value -c ID | wc -l) == "${#NOVA_HOSTS[@]}" ]]
+    }
+    wait_until "both compute hosts to be mapped to cell1" 180 hosts_mapped ||
+        die "compute hosts not mapped; see $LOG_DIR/nova-compute-*.log and $LOG_DIR/nova-manage.log"
     openstack >"$LOG_DIR/nova-register.log" 2>&1 <<EOF || true
 flavor create --id 1 --vcpus 1 --ram 128 --disk 1 m1.stack
 flavor create --id 2 --vcpus 1 --ram 128 --disk 2 m1.stack-alt
@@ -373,7 +380,7 @@ stop_nova() {
     local host
     stop_daemon nova-api
     for host in "${NOVA_HOSTS[@]}"; do
-        stop_daemon "nova-compute-$host" 60
+        stop_daemon "nova-compute-$host" 20
     done
     for host in "${NOVA_HOSTS[@]}"; do
         stop_libvirtd "$host"

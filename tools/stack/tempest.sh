@@ -251,6 +251,9 @@ EOF
 # Nova with two libvirt compute hosts (STACK_NOVA=1, tools/stack/nova.sh)
 flavor_ref = 1
 flavor_ref_alt = 2
+# multi-attach needs 2.60, shelve with volumes 2.20
+min_microversion = 2.1
+max_microversion = latest
 min_compute_nodes = ${#NOVA_HOSTS[@]}
 build_timeout = 300
 
