@@ -16,6 +16,7 @@
 
 import os
 import shutil
+import signal
 import tempfile
 import threading
 
@@ -169,10 +170,25 @@ def _keep_running(sim, conf_path, out):
     out.say('  backend section for another cinder-volume:')
     out.block(sim.cinder_conf(BACKEND), indent='    ')
     out.say('  Press Ctrl-C to stop.')
+    _stop_on_signals()
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         out.say()
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _stop_on_signals():
+    """Make Ctrl-C and a plain ``kill`` end the wait, whatever was inherited.
+
+    A shell starts background jobs with SIGINT ignored, and a parent may
+    have it blocked; either way the demo would never stop and clean up.
+    """
+    for signo in _STOP_SIGNALS:
+        signal.signal(signo, signal.default_int_handler)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
 
 
 def run(args, out=None):

@@ -196,11 +196,18 @@ def test_demo_serves_each_tenant_with_its_own_token(demo_run):
     assert total == sum(requests for requests, _ in counted.values())
 
 
-def test_keep_leaves_the_simulator_serving(tmp_path):
+def _as_background_job():
+    # What a non-interactive shell does to a job started with '&'.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize('stop', [signal.SIGINT, signal.SIGTERM],
+                         ids=['SIGINT', 'SIGTERM'])
+def test_keep_leaves_the_simulator_serving(tmp_path, stop):
     workdir = str(tmp_path)
     proc = subprocess.Popen(DEMO + ['--keep', '--workdir', workdir],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=_as_background_job)
     watchdog = threading.Timer(TIMEOUT, proc.kill)
     watchdog.daemon = True
     watchdog.start()
@@ -224,7 +231,7 @@ def test_keep_leaves_the_simulator_serving(tmp_path):
             names = {p.name for p in
                      client_mod.LightOSClient(transport).list_projects()}
         assert {'tenant-a', 'tenant-b'} <= names
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         assert proc.wait(timeout=60) == 0
     finally:
         watchdog.cancel()
