@@ -77,7 +77,7 @@ WEIGHTS = {
 STUCK_VOLUME = ('creating', 'deleting', 'extending', 'reverting',
                 'retyping', 'attaching', 'detaching', 'reserved',
                 'maintenance', 'error_deleting', 'error_extending',
-                'error_restoring', 'error_managing')
+                'error_restoring', 'managing', 'error_managing')
 
 
 def _types_of(project, types):
