@@ -95,6 +95,14 @@ else
     EXCLUDE_REGEX+="|$IMAGE_EXCLUDE_REGEX"
 fi
 EXCLUDE_REGEX+=$EXTRA_EXCLUDE
+if ((STACK_CLUSTER)); then
+    # Cinder's scheduler gives a managed volume the host of whichever
+    # service of the cluster last reported the backend, not the host named
+    # in the request; this test expects the host the volume had before
+    # unmanage, so it passes or fails by chance here. A one-service stack
+    # (STACK_CLUSTER=0) runs it.
+    EXCLUDE_REGEX+='|test_volume_manage\.VolumeManageAdminTest\.test_unmanage_manage_volume\b'
+fi
 
 [[ -f $OPENRC ]] || die "no $OPENRC: run tools/stack/stack.sh first"
 # shellcheck source=/dev/null
