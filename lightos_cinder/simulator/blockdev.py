@@ -24,10 +24,12 @@ import subprocess
 
 LOG = logging.getLogger(__name__)
 
-DEV_DIR = '/dev'
 BY_ID_DIR = '/dev/disk/by-id'
-# os-brick accepts a namespace whose by-id link resolves under /dev/nvme.
-NODE_PREFIX = 'nvme-sim'
+# os-brick accepts a namespace whose by-id link resolves under /dev/nvme,
+# and its extend_volume reads the size from /sys/class/block/<last path
+# component>/size: the node is /dev/nvme-sim/loop<N>, named after its loop
+# device, so that sysfs entry is the loop device's and follows a resize.
+NODE_DIR = '/dev/nvme-sim'
 _TOOL_PATH = os.pathsep.join([os.environ.get('PATH', ''), '/usr/sbin',
                               '/sbin'])
 
@@ -108,9 +110,8 @@ class DeviceSet:
     def uuids(self):
         return list(self._devices)
 
-    def _by_id_dir(self):
+    def _make_dirs(self, path):
         missing = []
-        path = BY_ID_DIR
         while not os.path.isdir(path):
             missing.append(path)
             path = os.path.dirname(path)
@@ -122,7 +123,7 @@ class DeviceSet:
                 pass
 
     def expose(self, uuid, backing_file, sector_size=512):
-        """Attach ``backing_file`` as /dev/nvme-sim<N>n1 plus its link."""
+        """Attach ``backing_file`` as /dev/nvme-sim/loop<N> plus its link."""
         if uuid in self._devices:
             return self._devices[uuid]
         loop = _run('losetup', '--find', '--show',
@@ -130,11 +131,11 @@ class DeviceSet:
         device = Device(uuid=uuid, backing_file=backing_file, loop=loop,
                         node='', link='')
         try:
-            number = os.path.basename(loop)[len('loop'):]
-            node = os.path.join(DEV_DIR, '%s%sn1' % (NODE_PREFIX, number))
+            self._make_dirs(NODE_DIR)
+            node = os.path.join(NODE_DIR, os.path.basename(loop))
             os.mknod(node, stat.S_IFBLK | 0o660, os.stat(loop).st_rdev)
             device.node = node
-            self._by_id_dir()
+            self._make_dirs(BY_ID_DIR)
             link = uuid_link(uuid)
             os.symlink(os.path.relpath(node, BY_ID_DIR), link)
             device.link = link

@@ -153,6 +153,11 @@ class Host:
         with self._as_me():
             return self.connector.connect_volume(info['data'])
 
+    def extend(self, info):
+        """extend_volume as Nova's libvirt driver calls it: the new size."""
+        with self._as_me():
+            return self.connector.extend_volume(info['data'])
+
     def disconnect(self, info, device, wait=None):
         self._wait(wait)
         with self._as_me():

@@ -181,6 +181,8 @@ def test_online_extend_grows_the_device(dsim, drv, volume, host_factory):
     hosts.write_at(device['path'], GIB - 4096, b'e' * 4096)
     drv.extend_volume(volume, 2)
     assert hosts.device_size(device['path']) == 2 * GIB
+    # What Nova resizes the guest's disk to after an online extend.
+    assert host.extend(info) == 2 * GIB
     hosts.write_at(device['path'], 2 * GIB - 4096, b'f' * 4096)
     assert hosts.read_at(device['path'], GIB - 4096, 4096) == b'e' * 4096
     host.disconnect(info, device)
