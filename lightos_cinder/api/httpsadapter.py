@@ -12,11 +12,17 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""A requests adapter whose TLS handshake failures are connect errors."""
+"""A lean requests adapter whose TLS handshake failures are connect errors."""
 
+import json
 import socket
+from urllib import parse
 
+import requests
 from requests import adapters
+from requests import cookies
+from requests import structures
+from requests import utils
 import urllib3
 
 
@@ -46,9 +52,104 @@ class _HTTPSConnectionPool(urllib3.HTTPSConnectionPool):
     ConnectionCls = _HTTPSConnection
 
 
+class NoCookies(cookies.RequestsCookieJar):
+    """A session cookie jar that keeps nothing: the API sets no cookies.
+
+    Parsing every answer's headers for cookies is CPU spent on each request
+    for nothing.
+    """
+
+    def extract_cookies(self, response, request):
+        pass
+
+
+_NO_COOKIES = NoCookies()
+
+
 class HTTPAdapter(adapters.HTTPAdapter):
+    """requests' adapter without the per-request work this client never needs.
+
+    The client talks to a fixed set of endpoints without proxies, cookies
+    or client certificates, so the connection pool of an endpoint and the
+    check of the CA bundle's path are looked up once, not on each request.
+    """
+
+    def __init__(self, *args, **kwargs):
+        self._pools = {}
+        super().__init__(*args, **kwargs)
+
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
         pool_classes = dict(self.poolmanager.pool_classes_by_scheme)
         pool_classes['https'] = _HTTPSConnectionPool
         self.poolmanager.pool_classes_by_scheme = pool_classes
+        self._pools = {}
+
+    def get_connection_with_tls_context(self, request, verify, proxies=None,
+                                        cert=None):
+        if proxies or cert:
+            return super().get_connection_with_tls_context(
+                request, verify, proxies=proxies, cert=cert)
+        url = request.url
+        key = (url[:url.find('/', url.find('//') + 2)], verify)
+        pool = self._pools.get(key)
+        # A pool the manager closed (evicted or cleared) is not reused.
+        if pool is None or pool.pool is None:
+            pool = super().get_connection_with_tls_context(request, verify)
+            self._pools[key] = pool
+        return pool
+
+    def cert_verify(self, conn, url, verify, cert):
+        # The pool keeps the settings; the checks are of files on disk.
+        if getattr(conn, '_lightos_verified', None) != (verify, cert):
+            super().cert_verify(conn, url, verify, cert)
+            conn._lightos_verified = (verify, cert)
+
+    def request_url(self, request, proxies):
+        if proxies:
+            return super().request_url(request, proxies)
+        return request.path_url
+
+    def build_response(self, req, resp):
+        response = requests.Response()
+        response.status_code = resp.status
+        response.headers = structures.CaseInsensitiveDict(resp.headers)
+        response.encoding = utils.get_encoding_from_headers(response.headers)
+        response.raw = resp
+        response.reason = resp.reason
+        response.url = req.url
+        response.request = req
+        response.connection = self
+        return response
+
+    def close(self):
+        self._pools = {}
+        super().close()
+
+
+def prepare(method, url, headers, params=None, body=None):
+    """A PreparedRequest built directly, for ``Session.send``.
+
+    ``url`` is already quoted (the client quotes each path segment);
+    ``headers`` are complete (the session's defaults included). Parameters
+    whose value is None are left out, as requests does.
+    """
+    prepared = requests.PreparedRequest()
+    prepared.method = method
+    if params:
+        query = parse.urlencode(
+            [(k, v) for k, v in params.items() if v is not None], doseq=True)
+        if query:
+            url = '%s?%s' % (url, query)
+    prepared.url = url
+    headers = structures.CaseInsensitiveDict(headers)
+    if body is not None:
+        prepared.body = json.dumps(body, allow_nan=False).encode('utf-8')
+        headers['Content-Type'] = 'application/json'
+        headers['Content-Length'] = str(len(prepared.body))
+    elif method not in ('GET', 'HEAD'):
+        headers['Content-Length'] = '0'
+    prepared.headers = headers
+    # Copied, never changed, by requests when it looks at a redirect.
+    prepared._cookies = _NO_COOKIES
+    return prepared
