@@ -48,6 +48,10 @@ _LOCK = 'lightos-access-{volume.id}'
 _ATTACHMENT_UPDATE_LOCK = 'attachment_update-{volume.id}-{host}'
 
 
+def _revoking(nqn):
+    return 'revoke host %s access' % nqn
+
+
 class AccessManager(object):
     """initialize_connection / terminate_connection for the driver."""
 
@@ -58,7 +62,7 @@ class AccessManager(object):
         self._cluster = cluster
         self._volumes = volumes
         self._ops = ops
-        self._translated = translator.translated
+        self._translator = translator
         # Inside cinder-volume: a fresh read of Cinder's database, taken
         # under the volume lock (the caller's copy may predate the wait).
         self._read_attachments = read_attachments
@@ -83,16 +87,28 @@ class AccessManager(object):
             raise cinder_exception.InvalidConnectorException(
                 missing='; '.join(missing))
 
-    def _update(self, volume, location, found, change, action, known=True):
-        """Apply ``change``, starting from ``found`` when ``known``."""
-        with self._translated(action, volume_id=volume.id,
-                              project=location.project, uuid=found.uuid,
-                              name=found.name):
-            return self._ops.update_volume(
-                location.project, found.uuid, change,
-                '%s on %s' % (action, clusterops.describe(
-                    location.project, found.uuid, found.name)),
-                known=found if known else None)
+    def _translated(self, action, volume, location, found):
+        """Client errors of ``action`` on the volume as Cinder exceptions."""
+        return self._translator.translated(
+            action, volume_id=volume.id, project=location.project,
+            uuid=found.uuid, name=found.name)
+
+    def _cinder_error(self, exc, action, volume, location, found):
+        """The Cinder exception ``_translated`` would raise for ``exc``."""
+        return self._translator.cinder_error(
+            exc, action, volume_id=volume.id, project=location.project,
+            uuid=found.uuid, name=found.name)
+
+    def _apply(self, location, found, change, action, known=True):
+        """Apply ``change``, starting from ``found`` when ``known``.
+
+        Client errors come out as they are, for the caller to decide on.
+        """
+        return self._ops.update_volume(
+            location.project, found.uuid, change,
+            '%s on %s' % (action, clusterops.describe(
+                location.project, found.uuid, found.name)),
+            known=found if known else None)
 
     @locks.synchronized(_LOCK)
     def initialize_connection(self, volume, connector):
@@ -102,9 +118,11 @@ class AccessManager(object):
         use_ipacl = self._conf.lightos_use_ipacl
         location, found = self._volumes.require(volume)
         self._grants.record(volume.id, self._service, connector)
+        action = 'grant host %s access' % nqn
         outcome = {}
 
         def change(current):
+            outcome.pop('full', None)
             new_acl = acl.grant_host(current.acl, nqn)
             if use_ipacl:
                 ip_change = acl.grant_ips(current.ip_acl, host_ips)
@@ -113,24 +131,31 @@ class AccessManager(object):
             else:
                 new_ip_acl = acl.ANY_ACCESS
             if use_ipacl and not acl.allows_any_ip(new_ip_acl, host_ips):
-                raise cinder_exception.VolumeBackendAPIException(
-                    message='Cannot attach Cinder volume %s (LightOS volume '
-                            '%s, project %s) to host %s: its IP-ACL is full '
-                            '(%d entries, held by other hosts) and none of '
-                            'the addresses %s fits.' % (
-                                volume.id, current.uuid, location.project,
-                                nqn, acl.MAX_IP_ACL_ENTRIES, host_ips))
+                # Ends the update; refused below, so that only the
+                # cluster's errors come out of the update.
+                outcome['full'] = current
+                return None
             if (new_acl == tuple(current.acl) and
                     new_ip_acl == tuple(current.ip_acl)):
                 return None
             return {'acl': new_acl, 'ip_acl': new_ip_acl}
 
-        try:
-            updated = self._update(volume, location, found, change,
-                                   'grant host %s access' % nqn)
-        except cinder_exception.CinderException:
-            with excutils.save_and_reraise_exception():
-                self._withdraw_grant(volume, connector, location, found)
+        with self._translated(action, volume, location, found):
+            try:
+                updated = self._apply(location, found, change, action)
+            except exception.LightOSError:
+                with excutils.save_and_reraise_exception():
+                    self._withdraw_grant(volume, connector, location, found)
+        full = outcome.get('full')
+        if full is not None:
+            self._withdraw_grant(volume, connector, location, found)
+            raise cinder_exception.VolumeBackendAPIException(
+                message='Cannot attach Cinder volume %s (LightOS volume %s, '
+                        'project %s) to host %s: its IP-ACL is full (%d '
+                        'entries, held by other hosts) and none of the '
+                        'addresses %s fits.' % (
+                            volume.id, full.uuid, location.project, nqn,
+                            acl.MAX_IP_ACL_ENTRIES, host_ips))
         ip_change = outcome.get('ip')
         if ip_change is not None and (ip_change.dropped or ip_change.invalid):
             LOG.warning('IP-ACL of LightOS volume %(uuid)s (project '
@@ -166,10 +191,12 @@ class AccessManager(object):
                 # The grant may have changed the volume since ``found``.
                 self._revoke_host(volume, connector, location, found,
                                   own=False, known=False)
-            except cinder_exception.CinderException as exc:
-                if isinstance(exc.__cause__, _PASSING):
-                    raise exception.NotReady(str(exc)) from exc
-                raise
+            except exception.LightOSError as exc:
+                error = self._cinder_error(exc, _revoking(connector['nqn']),
+                                           volume, location, found)
+                if isinstance(exc, _PASSING):
+                    raise exception.NotReady(str(error)) from exc
+                raise error from exc
 
         try:
             waiters.wait_for(
@@ -178,6 +205,8 @@ class AccessManager(object):
                     connector['nqn'], volume.id),
                 interval=0.25, max_interval=4.0, growth=1.0)
             self._grants.drop(volume.id, connector['nqn'])
+        # The cluster's errors come translated (above); Cinder's own are
+        # its database's, or an ACL that lets any host in.
         except (cinder_exception.CinderException,
                 exception.WaitTimeout) as exc:
             LOG.error('Host %(nqn)s may keep access to LightOS volume '
@@ -225,7 +254,8 @@ class AccessManager(object):
             raise cinder_exception.InvalidConnectorException(
                 missing='nqn (cannot tell which host to revoke; use a '
                         'force detach to revoke every host)')
-        shared = self._revoke_host(volume, connector, location, found)
+        with self._translated(_revoking(nqn), volume, location, found):
+            shared = self._revoke_host(volume, connector, location, found)
         # Access is now Cinder's attachments' (a detach from the host ran).
         self._grants.drop(volume.id, nqn)
         return shared
@@ -263,8 +293,10 @@ class AccessManager(object):
                             'service stopped, before Cinder stored an '
                             'attachment for it.', {'nqn': nqn,
                                                    'id': volume.id})
-                self._revoke_host(volume, grant.connector, location, found,
-                                  own=False, known=False)
+                with self._translated(_revoking(nqn), volume, location,
+                                      found):
+                    self._revoke_host(volume, grant.connector, location,
+                                      found, own=False, known=False)
             self._grants.drop(volume.id, nqn)
 
     def _revoke_host(self, volume, connector, location, found, own=None,
@@ -274,6 +306,7 @@ class AccessManager(object):
         ``own`` says whether the caller detaches one of the volume's
         attachments (found from the connector when not given); ``known``
         whether ``found`` is the volume as it is now, or must be re-read.
+        Client errors come out as they are, for the caller to decide on.
         """
         use_ipacl = self._conf.lightos_use_ipacl
         nqn = connector['nqn']
@@ -311,8 +344,8 @@ class AccessManager(object):
                 return None
             return {'acl': new_acl, 'ip_acl': new_ip_acl}
 
-        updated = self._update(volume, location, found, change,
-                               'revoke host %s access' % nqn, known=known)
+        updated = self._apply(location, found, change, _revoking(nqn),
+                              known=known)
         if acl.allows_host(updated.acl, nqn):
             raise cinder_exception.VolumeBackendAPIException(
                 message='Host %s keeps access to Cinder volume %s (LightOS '
@@ -335,8 +368,9 @@ class AccessManager(object):
                 return None
             return {'acl': acl.NO_ACCESS, 'ip_acl': closed_ip_acl}
 
-        self._update(volume, location, found, change,
-                     'revoke every host access')
+        action = 'revoke every host access'
+        with self._translated(action, volume, location, found):
+            self._apply(location, found, change, action)
         self._ledger.forget(volume.id)
         self._grants.drop(volume.id)
         LOG.info('Revoked every host access to LightOS volume %(uuid)s '

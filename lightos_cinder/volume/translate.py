@@ -141,6 +141,40 @@ class Translator(object):
                 % (self._token_origin(project), roles or 'none', target,
                    project or '<project>'))
 
+    def cinder_error(self, exc, action, *, volume_id=None, snapshot_id=None,
+                     project=None, uuid=None, name=None,
+                     error=cinder_exception.VolumeBackendAPIException):
+        """The Cinder exception for the client error ``exc``, not raised.
+
+        For callers that decide on the client error first and still tell
+        it as :meth:`translated` would; the arguments are the same.
+        """
+        subject = _subject(volume_id, snapshot_id, project, uuid, name)
+        if isinstance(exc, exception.NotFound):
+            message = 'Could not %s: %s not found on the cluster (%s)' % (
+                action, subject, exc)
+            if snapshot_id:
+                return cinder_exception.SnapshotNotFound(
+                    message=message, snapshot_id=snapshot_id)
+            if volume_id:
+                return cinder_exception.VolumeNotFound(
+                    message=message, volume_id=volume_id)
+            return error(message=message)
+        if isinstance(exc, exception.Unauthorized):
+            return cinder_exception.InvalidAuthKey(
+                reason='could not %s for %s: %s (%s %s returned 401)' % (
+                    action, subject, self.explain_unauthorized(project),
+                    exc.method, exc.path))
+        if isinstance(exc, exception.Forbidden):
+            return cinder_exception.NotAuthorized(
+                message='Could not %s for %s: %s (%s %s returned 403)' % (
+                    action, subject, self.explain_forbidden(project),
+                    exc.method, exc.path))
+        message = 'Could not %s for %s: %s' % (action, subject, exc)
+        if error is cinder_exception.ExtendVolumeError:
+            return error(reason=message)
+        return error(message=message)
+
     @contextlib.contextmanager
     def translated(self, action, *, volume_id=None, snapshot_id=None,
                    project=None, uuid=None, name=None,
@@ -152,33 +186,11 @@ class Translator(object):
         ``error`` is the Cinder class for everything that is not a missing
         object or an authentication problem.
         """
-        subject = _subject(volume_id, snapshot_id, project, uuid, name)
         try:
             yield
         except cinder_exception.CinderException:
             raise
-        except exception.NotFound as exc:
-            message = 'Could not %s: %s not found on the cluster (%s)' % (
-                action, subject, exc)
-            if snapshot_id:
-                raise cinder_exception.SnapshotNotFound(
-                    message=message, snapshot_id=snapshot_id) from exc
-            if volume_id:
-                raise cinder_exception.VolumeNotFound(
-                    message=message, volume_id=volume_id) from exc
-            raise error(message=message) from exc
-        except exception.Unauthorized as exc:
-            raise cinder_exception.InvalidAuthKey(
-                reason='could not %s for %s: %s (%s %s returned 401)' % (
-                    action, subject, self.explain_unauthorized(project),
-                    exc.method, exc.path)) from exc
-        except exception.Forbidden as exc:
-            raise cinder_exception.NotAuthorized(
-                message='Could not %s for %s: %s (%s %s returned 403)' % (
-                    action, subject, self.explain_forbidden(project),
-                    exc.method, exc.path)) from exc
         except exception.LightOSError as exc:
-            message = 'Could not %s for %s: %s' % (action, subject, exc)
-            if error is cinder_exception.ExtendVolumeError:
-                raise error(reason=message) from exc
-            raise error(message=message) from exc
+            raise self.cinder_error(
+                exc, action, volume_id=volume_id, snapshot_id=snapshot_id,
+                project=project, uuid=uuid, name=name, error=error) from exc

@@ -99,3 +99,23 @@ def test_cinder_exceptions_and_bugs_pass_through():
                cinder_exception.InvalidVolumeType(reason='x'))
     with pytest.raises(KeyError):
         _raise(translate.Translator(), KeyError('x'))
+
+
+@pytest.mark.parametrize('error', [
+    exception.NotFound('GET', '/x'),
+    exception.Unauthorized('GET', '/x'),
+    exception.Forbidden('GET', '/x'),
+    exception.ServerError('GET', '/x'),
+    exception.WaitTimeout('volume x', 5, 'Updating'),
+])
+def test_an_error_told_without_raising_reads_as_when_raised(error):
+    translator = translate.Translator(credentials.TokenSource(
+        value=fakes.make_jwt(expires_in=600)))
+    ids = {'volume_id': 'vol-1', 'project': 'tenant-a', 'uuid': 'uuid-1'}
+    with pytest.raises(cinder_exception.CinderException) as info:
+        with translator.translated('extend the volume', **ids):
+            raise error
+    told = translator.cinder_error(error, 'extend the volume', **ids)
+    assert type(told) is type(info.value)
+    assert str(told) == str(info.value)
+    assert info.value.__cause__ is error

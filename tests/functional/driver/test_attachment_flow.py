@@ -290,6 +290,23 @@ def test_a_failed_attach_leaves_no_access(sim, cinder, nova, volume, errors):
     assert _acl(sim, volume) == simstate.NONE
 
 
+def test_an_attach_refused_for_a_full_ip_acl_keeps_no_grant(
+        sim, cinder, nova, volume):
+    """The refusal withdraws the grant recorded before the update."""
+    holder = cinder_objects.connector(
+        11, ips=['10.30.0.%d' % i for i in range(1, 17)])
+    _complete(nova, _attach(cinder, nova, volume, holder))
+    # Only a link-local address: it ranks below every held entry.
+    host = cinder_objects.connector(12, ips=['fe80::12'])
+    with pytest.raises(Exception) as info:
+        _attach(cinder, nova, volume, host)
+    assert 'IP-ACL is full' in str(info.value)
+    assert _acl(sim, volume) == [holder['nqn']]
+    metadata = objects.Volume.get_by_id(
+        cinder_context.get_admin_context(), volume.id).admin_metadata
+    assert [key for key in metadata if host['nqn'] in key] == []
+
+
 @pytest.fixture
 def restart(cinder):
     """Start the backend's cinder-volume again (its init_host) in process.
