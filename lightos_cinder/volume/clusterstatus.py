@@ -294,13 +294,13 @@ class ClusterStatus(object):
         to ``lightos_capacity_max_age`` seconds, then no capacity at all.
         """
         try:
-            with self._translator.translated('read the cluster capacity'):
-                try:
-                    stats = self._client.get_cluster_stats()
-                except exception.Forbidden:
-                    stats = None
-        except cinder_exception.CinderException as exc:
-            return self._capacity_unread(exc)
+            stats = self._client.get_cluster_stats()
+        except exception.Forbidden:
+            stats = None
+        except exception.LightOSError as exc:
+            # Told as a translated error would be: a 401 names the token.
+            return self._capacity_unread(self._translator.cinder_error(
+                exc, 'read the cluster capacity'))
         if stats is None:
             if not self._stats_forbidden:
                 LOG.info('The JWT may not read cluster statistics; '

@@ -21,6 +21,7 @@ from cinder.scheduler import host_manager
 from oslo_utils import timeutils
 import pytest
 
+from lightos_cinder.simulator import Simulator
 from tests.unit import fakes
 
 MAX_AGE = 300
@@ -102,3 +103,23 @@ def test_max_age_zero_withholds_at_the_first_failure(sim, make_driver, clock):
     _failing(sim)
     clock.now += 1
     assert drv.get_volume_stats(refresh=True)['total_capacity_gb'] == 0
+
+
+def test_a_rejected_token_withholds_capacity_and_names_the_token(
+        sim, make_driver, clock, caplog, tmp_path):
+    token_file = tmp_path / 'jwt'
+    token_file.write_text(sim.system_token)
+    drv = make_driver(clock=clock, lightos_capacity_max_age=0,
+                      lightos_jwt=None, lightos_jwt_file=str(token_file))
+    assert drv.get_volume_stats(refresh=True)['total_capacity_gb'] > 0
+    with Simulator(nodes=1) as other:
+        # Decodes fine; the cluster never saw its signing key.
+        token_file.write_text(other.system_token)
+    clock.now += 1
+    with caplog.at_level(logging.ERROR):
+        stats = drv.get_volume_stats(refresh=True)
+    assert (stats['total_capacity_gb'], stats['free_capacity_gb']) == (0, 0)
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert 'read the cluster capacity' in record.getMessage()
+    assert ('rejected the JWT in lightos_jwt_file %s' % token_file
+            in record.getMessage())
