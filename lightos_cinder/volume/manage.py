@@ -14,6 +14,7 @@
 
 """Bring existing LightOS volumes and snapshots under Cinder, and back."""
 
+import collections
 import math
 
 from cinder import exception as cinder_exception
@@ -80,6 +81,51 @@ def _manageable_entry(record, cinder_id, reason, extra_info, **more):
     }
     entry.update(more)
     return entry
+
+
+def _volume_not_manageable(record):
+    """Why a volume Cinder does not manage cannot be managed, or None."""
+    if not acl.is_closed(record.acl) or record.connected_hosts:
+        return 'Attached: open to hosts %s' % ', '.join(
+            list(record.connected_hosts) or [
+                a for a in record.acl if a != models.ALLOW_NONE])
+    if record.state is not models.VolumeState.AVAILABLE:
+        return 'Volume is %s' % record.state.value
+    return None
+
+
+def _volume_fields(project, record):
+    return {'extra_info': 'project=%s, uuid=%s, replicas=%d, '
+                          'compression=%s' % (project, record.uuid,
+                                              record.replica_count,
+                                              record.compression)}
+
+
+def _snapshot_not_manageable(record):
+    """Why a snapshot Cinder does not manage cannot be managed, or None."""
+    if record.name.startswith(naming.CLONE_SNAPSHOT_PREFIX):
+        return 'Temporary snapshot of a clone in progress'
+    if record.state is not models.SnapshotState.AVAILABLE:
+        return 'Snapshot is %s' % record.state.value
+    return None
+
+
+def _snapshot_fields(project, record):
+    return {'extra_info': 'project=%s, uuid=%s' % (project, record.uuid),
+            'source_reference': {SOURCE_NAME: record.source_volume_name or
+                                 record.source_volume_uuid}}
+
+
+# How one kind of object shows in Cinder's manageable lists: the state
+# left out, why one Cinder does not manage cannot be, its own fields.
+_Manageable = collections.namedtuple(
+    '_Manageable', 'what name_of deleting why_not fields')
+_VOLUMES = _Manageable('volumes', naming.volume_name,
+                       models.VolumeState.DELETING, _volume_not_manageable,
+                       _volume_fields)
+_SNAPSHOTS = _Manageable('snapshots', naming.snapshot_name,
+                         models.SnapshotState.DELETING,
+                         _snapshot_not_manageable, _snapshot_fields)
 
 
 class ManageExisting(object):
@@ -280,53 +326,32 @@ class ManageExisting(object):
                 managed[location.uuid] = item.id
         return managed
 
-    def get_manageable_volumes(self, cinder_volumes, marker, limit, offset,
-                               sort_keys, sort_dirs):
-        managed = self._managed(cinder_volumes, naming.volume_name)
+    def _manageable(self, kind, read, cinder_objects, paging):
+        """One page of Cinder's manageable list of one kind of object.
+
+        Objects being deleted are left out; the ones Cinder manages are
+        marked so; ``kind`` says why another cannot be managed.
+        """
+        managed = self._managed(cinder_objects, kind.name_of)
         entries = []
-        for project, record in self._each_project(
-                'volumes', self._client.list_volumes):
-            if record.state is models.VolumeState.DELETING:
+        for project, record in self._each_project(kind.what, read):
+            if record.state is kind.deleting:
                 continue
             cinder_id = managed.get(record.uuid) or managed.get(record.name)
-            reason = None
-            if cinder_id:
-                reason = 'Already managed by Cinder'
-            elif not acl.is_closed(record.acl) or record.connected_hosts:
-                reason = 'Attached: open to hosts %s' % ', '.join(
-                    list(record.connected_hosts) or [
-                        a for a in record.acl if a != models.ALLOW_NONE])
-            elif record.state is not models.VolumeState.AVAILABLE:
-                reason = 'Volume is %s' % record.state.value
+            reason = ('Already managed by Cinder' if cinder_id
+                      else kind.why_not(record))
             entries.append(_manageable_entry(
-                record, cinder_id, reason,
-                'project=%s, uuid=%s, replicas=%d, compression=%s' % (
-                    project, record.uuid, record.replica_count,
-                    record.compression)))
-        return volume_utils.paginate_entries_list(
-            entries, marker, limit, offset, sort_keys, sort_dirs)
+                record, cinder_id, reason, **kind.fields(project, record)))
+        return volume_utils.paginate_entries_list(entries, *paging)
+
+    def get_manageable_volumes(self, cinder_volumes, marker, limit, offset,
+                               sort_keys, sort_dirs):
+        return self._manageable(
+            _VOLUMES, self._client.list_volumes, cinder_volumes,
+            (marker, limit, offset, sort_keys, sort_dirs))
 
     def get_manageable_snapshots(self, cinder_snapshots, marker, limit,
                                  offset, sort_keys, sort_dirs):
-        managed = self._managed(cinder_snapshots, naming.snapshot_name)
-        entries = []
-        for project, record in self._each_project(
-                'snapshots', self._client.list_snapshots):
-            if record.state is models.SnapshotState.DELETING:
-                continue
-            cinder_id = managed.get(record.uuid) or managed.get(record.name)
-            reason = None
-            if cinder_id:
-                reason = 'Already managed by Cinder'
-            elif record.name.startswith(naming.CLONE_SNAPSHOT_PREFIX):
-                reason = 'Temporary snapshot of a clone in progress'
-            elif record.state is not models.SnapshotState.AVAILABLE:
-                reason = 'Snapshot is %s' % record.state.value
-            entries.append(_manageable_entry(
-                record, cinder_id, reason,
-                'project=%s, uuid=%s' % (project, record.uuid),
-                source_reference={
-                    SOURCE_NAME: record.source_volume_name or
-                    record.source_volume_uuid}))
-        return volume_utils.paginate_entries_list(
-            entries, marker, limit, offset, sort_keys, sort_dirs)
+        return self._manageable(
+            _SNAPSHOTS, self._client.list_snapshots, cinder_snapshots,
+            (marker, limit, offset, sort_keys, sort_dirs))

@@ -132,6 +132,58 @@ def test_manageable_volumes_marks_managed_and_attached(sim, drv, make_type,
     assert 'project=tenant-a' in mine['extra_info']
 
 
+def _deleting(sim, delete):
+    """Run ``delete``; the object stays Deleting until transitions run."""
+    sim.cluster.delays.delete = 60
+    try:
+        delete()
+    finally:
+        sim.cluster.delays.delete = 0
+
+
+def _reasons(listed):
+    return {e['reference']['source-name']: (e['safe_to_manage'],
+                                            e['reason_not_safe'])
+            for e in listed}
+
+
+def test_manageable_lists_leave_out_deleting_and_say_why_not(
+        sim, drv, make_volume, make_snapshot):
+    client = drv._client
+    source = make_volume()
+    cinder_objects.provided(source, drv.create_volume(source))
+    _native(sim, drv, 'free', units.Gi)
+    busy = _native(sim, drv, 'busy', units.Gi)
+    sim.force_volume_state('default', busy.uuid, 'Updating')
+    gone = _native(sim, drv, 'gone', units.Gi)
+    _deleting(sim, lambda: client.delete_volume('default', gone.uuid))
+    assert _reasons(drv.get_manageable_volumes(
+        [source], None, 10, 0, ['reference'], ['asc'])) == {
+            'free': (True, None), 'busy': (False, 'Volume is Updating'),
+            'volume-%s' % source.id: (False, 'Already managed by Cinder')}
+
+    uuid = source.provider_id.split()[1]
+    managed = make_snapshot(source)
+    drv.create_snapshot(managed)
+    client.create_snapshot('default', 'free-snap', uuid)
+    client.create_snapshot('default', 'for_clone_x', uuid)
+    gone = client.create_snapshot('default', 'gone-snap', uuid)
+    sim.complete_transitions()
+    _deleting(sim, lambda: client.delete_snapshot('default', gone.uuid))
+    sim.cluster.delays.create = 60
+    try:
+        client.create_snapshot('default', 'new-snap', uuid)
+    finally:
+        sim.cluster.delays.create = 0
+    assert _reasons(drv.get_manageable_snapshots(
+        [managed], None, 10, 0, ['reference'], ['asc'])) == {
+            'free-snap': (True, None),
+            'for_clone_x': (False,
+                            'Temporary snapshot of a clone in progress'),
+            'new-snap': (False, 'Snapshot is Creating'),
+            'snapshot-%s' % managed.id: (False, 'Already managed by Cinder')}
+
+
 def test_manageable_volumes_pages(sim, drv):
     for index in range(5):
         _native(sim, drv, 'v%d' % index, units.Gi)
