@@ -147,7 +147,8 @@ class LightOSVolumeDriver(driver.VolumeDriver):
                 ledger=attachments.DetachLedger(
                     attachments.DatabaseStore(),
                     settle_time=conf.lightos_detach_settle_time),
-                grants=grants.DatabaseGrants(), service=self.host)
+                grants=grants.DatabaseGrants(), service=self.host,
+                read_volume=attachments.fresh_volume)
         else:
             self._access = access.AccessManager(
                 conf, self._cluster, self._volumes, self._ops, translator,

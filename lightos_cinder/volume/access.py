@@ -57,7 +57,8 @@ class AccessManager(object):
 
     def __init__(self, conf, cluster, volumes, ops, translator,
                  read_attachments=attachments_module.from_volume,
-                 ledger=None, grants=None, service=None):
+                 ledger=None, grants=None, service=None,
+                 read_volume=lambda volume: volume):
         self._conf = conf
         self._cluster = cluster
         self._volumes = volumes
@@ -66,6 +67,7 @@ class AccessManager(object):
         # Inside cinder-volume: a fresh read of Cinder's database, taken
         # under the volume lock (the caller's copy may predate the wait).
         self._read_attachments = read_attachments
+        self._read_volume = read_volume
         self._ledger = ledger or attachments_module.DetachLedger()
         # Grants are recorded before they are made; ``service`` (this
         # cinder-volume's host) tells this service's records at start-up.
@@ -265,7 +267,9 @@ class AccessManager(object):
 
         For the start-up of the service: any grant it was still making died
         with its previous run. ``pending`` maps NQNs to recorded grants. A
-        grant that an attachment of the host holds just loses its record.
+        grant that an attachment of the host holds just loses its record;
+        grants of a volume that a host may use without such an attachment
+        (a legacy-flow attach, a backup, a migration copy) are kept.
         """
         mine = {nqn: grant for nqn, grant in pending.items()
                 if grant.service == self._service}
@@ -274,8 +278,19 @@ class AccessManager(object):
 
     @locks.synchronized(_LOCK)
     def _settle_grants(self, volume, mine):
-        live = [a for a in self._read_attachments(volume)
-                if attachments_module.holds_access(a)]
+        current = self._read_attachments(volume)
+        unrecorded = attachments_module.unrecorded_use(
+            self._read_volume(volume), current)
+        if unrecorded:
+            # The records stay: the next start-up checks them again.
+            LOG.info('Keeping the access to Cinder volume %(id)s this '
+                     'service granted before it stopped (%(nqns)s): '
+                     '%(why)s, so a host may use it without an attachment '
+                     'that names it.', {'id': volume.id,
+                                        'nqns': ', '.join(sorted(mine)),
+                                        'why': unrecorded})
+            return
+        live = [a for a in current if attachments_module.holds_access(a)]
         dead = {}
         for nqn, grant in mine.items():
             if any(attachments_module.same_host(a, grant.connector)

@@ -44,6 +44,45 @@ def holds_access(attachment):
             bool(attachment.connector or attachment.attached_host))
 
 
+# Volume states in which Cinder hands out access through
+# initialize_connection without an attachment (backups, image transfers,
+# migration copies); the volume's access may then be in use anywhere.
+_TRANSFERS = frozenset(['backing-up', 'restoring-backup', 'uploading',
+                        'downloading', 'retyping', 'maintenance'])
+_MIGRATION_DONE = (None, 'success', 'error')
+
+
+def unrecorded_use(volume, attachments):
+    """Why a host may use ``volume`` where no attachment names it; or None.
+
+    Access made by initialize_connection outside Cinder's attachment flow
+    has no attachment with a connector: an attach of the legacy flow
+    (os-initialize_connection, then os-attach) stores neither a connector
+    nor, for a server, a host; a backup, a restore, an image transfer or a
+    migration copy stores no attachment at all.
+    """
+    if volume.status in _TRANSFERS:
+        return 'its status is %s' % volume.status
+    if volume.migration_status not in _MIGRATION_DONE:
+        return 'its migration status is %s' % volume.migration_status
+    legacy = sorted(a.id for a in attachments
+                    if a.attach_status not in _GONE + (
+                        fields.VolumeAttachStatus.RESERVED,) and
+                    not (a.connector or a.attached_host))
+    if legacy:
+        return 'attachment(s) %s name no host' % ', '.join(legacy)
+    return None
+
+
+def fresh_volume(volume):
+    """The volume as Cinder's database holds it now."""
+    try:
+        return objects.Volume.get_by_id(
+            cinder_context.get_admin_context(), volume.id)
+    except cinder_exception.VolumeNotFound:
+        return volume
+
+
 def same_host(attachment, connector):
     """Whether an attachment was made from the host of ``connector``."""
     other = attachment.connector or {}

@@ -60,7 +60,8 @@ def cinder(simulator, cinder_database, tmp_path_factory):
 def nova():
     """Nova's requests: a user's context with Nova's service token."""
     return cinder_context.RequestContext(
-        user_id='nova', project_id='tenant', roles=['member', 'reader'],
+        user_id='nova', project_id='tenant-%s' % uuid.uuid4().hex[:8],
+        roles=['member', 'reader'],
         service_roles=['service'])
 
 
@@ -375,3 +376,50 @@ def test_a_restart_keeps_access_an_attachment_holds(
     _assert_nothing_remembered(cinder_context.get_admin_context(), volume)
     _detach(cinder, nova, attached)
     assert _acl(sim, volume) == simstate.NONE
+
+
+def test_a_restart_keeps_access_of_a_legacy_attach(
+        sim, cinder, nova, volume, restart):
+    """The legacy flow stores no connector, and for a server no host."""
+    host = cinder_objects.connector(10)
+    api = cinder.volume_api
+    api.reserve_volume(nova, objects.Volume.get_by_id(nova, volume.id))
+    api.initialize_connection(nova, objects.Volume.get_by_id(
+        nova, volume.id), dict(host))
+    attachment = api.attach(nova, objects.Volume.get_by_id(nova, volume.id),
+                            str(uuid.uuid4()), None, '/dev/vdb', 'rw')
+    assert attachment.connector is None and attachment.attached_host is None
+
+    restart()
+    assert _acl(sim, volume) == [host['nqn']]
+    # Nova's legacy detach revokes it and drops the record.
+    api.begin_detaching(nova, objects.Volume.get_by_id(nova, volume.id))
+    api.terminate_connection(nova, objects.Volume.get_by_id(
+        nova, volume.id), dict(host))
+    api.detach(nova, objects.Volume.get_by_id(nova, volume.id),
+               attachment.id)
+    assert _acl(sim, volume) == simstate.NONE
+    _assert_nothing_remembered(cinder_context.get_admin_context(), volume)
+
+
+def test_a_restart_keeps_access_of_a_backup_in_flight(
+        sim, cinder, nova, volume, restart):
+    """cinder-backup reads the volume through initialize_connection only."""
+    backup_host = cinder_objects.connector(11, host='backup-1')
+    admin = cinder_context.get_admin_context()
+    source = objects.Volume.get_by_id(admin, volume.id)
+    # What the backup API does before it casts to cinder-backup, and what
+    # cinder-backup's _attach_device then asks the volume service.
+    assert source.conditional_update(
+        {'status': 'backing-up', 'previous_status': source.status},
+        {'status': 'available'})
+    rpc = cinder.volume_api.volume_rpcapi
+    rpc.initialize_connection(admin, source, dict(backup_host))
+
+    restart()
+    assert _acl(sim, volume) == [backup_host['nqn']]
+    rpc.terminate_connection(admin, source, dict(backup_host), force=True)
+    assert _acl(sim, volume) == simstate.NONE
+    source.update({'status': 'available', 'previous_status': None})
+    source.save()
+    _assert_nothing_remembered(admin, volume)
