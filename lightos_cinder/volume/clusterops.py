@@ -59,6 +59,20 @@ def _gone_or_not_ready(record, what):
     raise exception.NotReady(record.state.value)
 
 
+def _discarded(delete, what):
+    """Run ``delete``; True when it succeeded, else log what to remove."""
+    try:
+        delete()
+    except exception.LightOSError as exc:
+        # The API refuses to delete a Failed volume: only an operator on
+        # the cluster can remove it.
+        LOG.error('Could not remove %(what)s after a failed operation '
+                  '(%(err)s); remove it on the cluster.',
+                  {'what': what, 'err': exc})
+        return False
+    return True
+
+
 class ClusterOps(object):
     """State waits, awaited deletes and conditional updates on one client."""
 
@@ -155,27 +169,12 @@ class ClusterOps(object):
 
     def discard_volume(self, project, uuid, name=None):
         """Best-effort cleanup after a failure; logs instead of raising."""
-        try:
-            self.delete_volume(project, uuid, name)
-        except exception.LightOSError as exc:
-            # The API refuses to delete a Failed volume: only an operator
-            # on the cluster can remove it.
-            LOG.error('Could not remove %(what)s after a failed operation '
-                      '(%(err)s); remove it on the cluster.',
-                      {'what': describe(project, uuid, name), 'err': exc})
-            return False
-        return True
+        return _discarded(lambda: self.delete_volume(project, uuid, name),
+                          describe(project, uuid, name))
 
     def discard_snapshot(self, project, uuid, name=None):
-        try:
-            self.delete_snapshot(project, uuid, name)
-        except exception.LightOSError as exc:
-            LOG.error('Could not remove %(what)s after a failed operation '
-                      '(%(err)s); remove it on the cluster.',
-                      {'what': describe_snapshot(project, uuid, name),
-                       'err': exc})
-            return False
-        return True
+        return _discarded(lambda: self.delete_snapshot(project, uuid, name),
+                          describe_snapshot(project, uuid, name))
 
     def update_volume(self, project, uuid, change, what, known=None):
         """Apply ``change`` with If-Match until the volume reflects it.

@@ -157,6 +157,24 @@ def test_volume_failing_on_the_cluster(sim, drv, make_volume, caplog):
     assert 'left Failed' in str(info.value) and left['UUID'] in str(info.value)
 
 
+def test_snapshot_failing_on_the_cluster(sim, drv, make_volume,
+                                         make_snapshot, caplog):
+    """A snapshot that ends Failed is named for the operator to remove."""
+    volume = make_volume()
+    cinder_objects.provided(volume, drv.create_volume(volume))
+    sim.fail_next_create('snapshot')
+    snapshot = make_snapshot(volume)
+    with pytest.raises(cinder_exception.VolumeBackendAPIException) as info:
+        drv.create_snapshot(snapshot)
+    assert 'Failed' in str(info.value)
+    [left] = simstate.snapshots(sim)
+    assert left['state'] == 'Failed'
+    [record] = [r for r in caplog.records if r.levelname == 'ERROR']
+    assert 'LightOS snapshot snapshot-%s (UUID %s' % (
+        snapshot.id, left['UUID']) in record.getMessage()
+    assert 'remove it on the cluster' in record.getMessage()
+
+
 def test_create_fails_over_when_a_node_is_down(sim, drv, make_volume):
     sim.set_fault(0, 'down')
     sim.set_fault(1, 'down')
