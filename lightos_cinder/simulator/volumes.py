@@ -68,21 +68,42 @@ class VolumeOperations:
 
     # -- helpers -----------------------------------------------------------
 
-    def _volume(self, project_name, volume_uuid):
+    def _records(self, kind, project_name):
+        """The project's volumes or snapshots (``kind``), by UUID."""
         project = self.project(project_name)
-        vol = project.volumes.get(self._uuid(volume_uuid))
-        if vol is None:
-            raise errors.not_found('volume %s not found in project %s'
-                                   % (volume_uuid, project_name))
-        return vol
+        return project.volumes if kind == 'volume' else project.snapshots
+
+    def _record(self, kind, project_name, record_uuid):
+        record = self._records(kind, project_name).get(
+            self._uuid(record_uuid))
+        if record is None:
+            raise errors.not_found('%s %s not found in project %s'
+                                   % (kind, record_uuid, project_name))
+        return record
+
+    def _volume(self, project_name, volume_uuid):
+        return self._record('volume', project_name, volume_uuid)
 
     def _snapshot(self, project_name, snapshot_uuid):
-        project = self.project(project_name)
-        snap = project.snapshots.get(self._uuid(snapshot_uuid))
-        if snap is None:
-            raise errors.not_found('snapshot %s not found in project %s'
-                                   % (snapshot_uuid, project_name))
-        return snap
+        return self._record('snapshot', project_name, snapshot_uuid)
+
+    def _get(self, kind, project_name, record_uuid, query, name_key):
+        """GET of one volume or snapshot: by UUID, else by name."""
+        with self.lock:
+            if record_uuid:
+                return self._record(kind, project_name,
+                                    record_uuid).to_json()
+            name = wire.query_first(query, name_key)
+            if not name:
+                raise errors.bad_request(
+                    'Either UUID or %s must be provided' % name_key)
+            record = self._by_name(
+                self._records(kind, project_name).values(), name,
+                self.deleting_visible_by_name)
+            if record is None:
+                raise errors.not_found('%s %s not found in project %s'
+                                       % (kind, name, project_name))
+            return record.to_json()
 
     @staticmethod
     def _uuid(value):
@@ -222,20 +243,7 @@ class VolumeOperations:
         return snap
 
     def get_volume(self, project_name, volume_uuid, query):
-        with self.lock:
-            if volume_uuid:
-                return self._volume(project_name, volume_uuid).to_json()
-            name = wire.query_first(query, 'name')
-            if not name:
-                raise errors.bad_request(
-                    'Either UUID or name must be provided')
-            project = self.project(project_name)
-            vol = self._by_name(project.volumes.values(), name,
-                                self.deleting_visible_by_name)
-            if vol is None:
-                raise errors.not_found('volume %s not found in project %s'
-                                       % (name, project_name))
-            return vol.to_json()
+        return self._get('volume', project_name, volume_uuid, query, 'name')
 
     def list_volumes(self, project_name, query):
         snapshot_uuid = wire.query_first(query, 'snapshotUUID')
@@ -431,21 +439,9 @@ class VolumeOperations:
             return answer
 
     def get_snapshot(self, project_name, snapshot_uuid, query):
-        with self.lock:
-            if snapshot_uuid:
-                return self._snapshot(project_name, snapshot_uuid).to_json()
-            # The field is "Name" with a capital N (GetSnapshotRequest).
-            name = wire.query_first(query, 'Name')
-            if not name:
-                raise errors.bad_request(
-                    'Either UUID or Name must be provided')
-            project = self.project(project_name)
-            snap = self._by_name(project.snapshots.values(), name,
-                                 self.deleting_visible_by_name)
-            if snap is None:
-                raise errors.not_found('snapshot %s not found in project %s'
-                                       % (name, project_name))
-            return snap.to_json()
+        # The field is "Name" with a capital N (GetSnapshotRequest).
+        return self._get('snapshot', project_name, snapshot_uuid, query,
+                         'Name')
 
     def list_snapshots(self, project_name, query):
         source = wire.query_first(query, 'sourceVolumeUUID')

@@ -155,7 +155,12 @@ def test_snapshot_rules(sim, api):
     assert by_name.status_code == 200
     assert by_name.json()['UUID'] == snap['UUID']
     assert api.get(SNAPSHOTS + '/?name=snap-1').status_code == 400
-    assert api.get(SNAPSHOTS + '/?Name=missing').status_code == 404
+    missing = api.get(SNAPSHOTS + '/?Name=missing')
+    assert missing.status_code == 404
+    assert missing.json()['message'] == (
+        'snapshot missing not found in project default')
+    assert api.get(SNAPSHOTS + '/').json()['message'] == (
+        'Either UUID or Name must be provided')
     listed = api.get(SNAPSHOTS).json()['snapshots']
     assert [s['UUID'] for s in listed] == [snap['UUID']]
     sim.fail_next_create('snapshot')

@@ -141,8 +141,14 @@ def test_by_name_lookup_needs_the_trailing_slash_and_lower_case_name(api):
     listed = api.get(VOLUMES + '?name=named')
     assert [v['UUID'] for v in listed.json()['volumes']] == [created['UUID']]
     assert api.get(VOLUMES + '/?Name=named').status_code == 400
-    assert api.get(VOLUMES + '/?name=missing').status_code == 404
-    assert api.get(VOLUMES + '/').status_code == 400
+    missing = api.get(VOLUMES + '/?name=missing')
+    assert missing.status_code == 404
+    assert missing.json()['message'] == (
+        'volume missing not found in project default')
+    nameless = api.get(VOLUMES + '/')
+    assert nameless.status_code == 400
+    assert nameless.json()['message'] == (
+        'Either UUID or name must be provided')
 
 
 def test_malformed_and_unknown_uuids(api):
