@@ -15,7 +15,10 @@
 """A lean requests adapter whose TLS handshake failures are connect errors."""
 
 import json
+import os
 import socket
+import ssl
+import threading
 from urllib import parse
 
 import requests
@@ -48,8 +51,62 @@ class _HTTPSConnection(urllib3.connection.HTTPSConnection):
                 exc) from exc
 
 
+class _TrustStores(object):
+    """One TLS context per CA bundle, shared by the connections using it.
+
+    urllib3 builds a context and loads the CA bundle for every connection it
+    opens: several milliseconds of CPU each when a burst grows the pool to
+    dozens of connections. A bundle replaced on disk (another modification
+    time, size or inode) gets a new context for the connections opened
+    after that.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._contexts = {}
+
+    def context_for(self, cafile, capath):
+        path = cafile or capath
+        try:
+            info = os.stat(path)
+        except OSError:
+            # Left to urllib3, which reports the missing bundle.
+            return None
+        key = (cafile, capath, info.st_mtime_ns, info.st_size, info.st_ino)
+        with self._lock:
+            context = self._contexts.get(key)
+        if context is None:
+            context = urllib3.util.ssl_.create_urllib3_context(
+                cert_reqs=ssl.CERT_REQUIRED)
+            context.load_verify_locations(cafile=cafile, capath=capath)
+            with self._lock:
+                self._contexts = {k: v for k, v in self._contexts.items()
+                                  if k[:2] != key[:2]}
+                self._contexts[key] = context
+        return context
+
+
+_TRUST = _TrustStores()
+
+
 class _HTTPSConnectionPool(urllib3.HTTPSConnectionPool):
     ConnectionCls = _HTTPSConnection
+
+    def _new_conn(self):
+        conn = super()._new_conn()
+        if (conn.ssl_context is None and
+                (conn.ca_certs or conn.ca_cert_dir) and
+                not conn.ca_cert_data and
+                urllib3.util.ssl_.resolve_cert_reqs(conn.cert_reqs) ==
+                ssl.CERT_REQUIRED and
+                conn.ssl_version is None and
+                conn.ssl_minimum_version is None and
+                conn.ssl_maximum_version is None):
+            context = _TRUST.context_for(conn.ca_certs, conn.ca_cert_dir)
+            if context is not None:
+                conn.ssl_context = context
+                conn.ca_certs = conn.ca_cert_dir = None
+        return conn
 
 
 class NoCookies(cookies.RequestsCookieJar):

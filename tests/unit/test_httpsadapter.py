@@ -15,8 +15,10 @@
 """The lean adapter and request preparation (no network needed)."""
 
 import json
+import ssl
 
 import requests
+from requests import certs
 
 from lightos_cinder.api import httpsadapter
 
@@ -64,3 +66,35 @@ def test_pool_and_ca_bundle_looked_up_once(tmp_path):
     adapter.close()
     again = adapter.get_connection_with_tls_context(first, str(ca))
     assert again is not pool
+
+
+def _bundle(path, certificates):
+    text = open(certs.where()).read()
+    begin = '-----BEGIN CERTIFICATE-----'
+    pems = [begin + part for part in text.split(begin)[1:]]
+    path.write_text(''.join(pems[:certificates]))
+
+
+def test_connections_share_one_trust_store_per_bundle(tmp_path):
+    ca = tmp_path / 'ca.pem'
+    _bundle(ca, 3)
+    pool = httpsadapter.HTTPAdapter().poolmanager.connection_from_host(
+        '127.0.0.11', 8443, 'https',
+        pool_kwargs={'cert_reqs': 'CERT_REQUIRED', 'ca_certs': str(ca)})
+    first, second = pool._new_conn(), pool._new_conn()
+    assert first.ssl_context is second.ssl_context
+    assert first.ca_certs is None
+    assert first.ssl_context.verify_mode == ssl.CERT_REQUIRED
+    assert first.ssl_context.check_hostname
+    assert len(first.ssl_context.get_ca_certs()) == 3
+    # A replaced bundle is what later connections trust.
+    _bundle(ca, 2)
+    third = pool._new_conn()
+    assert third.ssl_context is not first.ssl_context
+    assert len(third.ssl_context.get_ca_certs()) == 2
+
+
+def test_unverified_connections_keep_urllib3_defaults():
+    pool = httpsadapter.HTTPAdapter().poolmanager.connection_from_host(
+        '127.0.0.11', 8443, 'https', pool_kwargs={'cert_reqs': 'CERT_NONE'})
+    assert pool._new_conn().ssl_context is None
