@@ -48,6 +48,11 @@ def _ms(stat):
                                   stat['max'] * 1e3)
 
 
+def _cpu_ms(stat):
+    return '%.2f [%.2f-%.2f]' % (stat['median'] * 1e3, stat['min'] * 1e3,
+                                 stat['max'] * 1e3)
+
+
 def _ratio(num, den):
     return num / den if den else None
 
@@ -85,6 +90,8 @@ def summarise(results):
     if 'overhead' in results:
         data = results['overhead']
         ov = {name: {'per_request': summary(data[name]['per_request']),
+                     'cpu_per_request': summary(
+                         data[name].get('cpu_per_request') or [0.0]),
                      'requests': {op: statistics.median(counts) for op, counts
                                   in data[name]['requests'].items()}}
               for name in (OURS, INTREE)}
@@ -200,11 +207,14 @@ def print_tables(results):
     if 'overhead' in summ:
         ov = summ['overhead']
         print('Per-request overhead over HTTPS: %d create+delete cycles at '
-              '0 ms, wall time / REST requests, median [min-max] of %d'
+              '0 ms, wall time / REST requests (CPU: the driver process\'s '
+              'CPU time / REST requests), median [min-max] of %d'
               % (results['settings']['cycles'], reps))
         for name in (OURS, INTREE):
-            print('  %-16s %s ms per request; requests: create %g, delete %g'
+            print('  %-16s %s ms per request, CPU %s ms; requests: create '
+                  '%g, delete %g'
                   % (label[name], _ms(ov[name]['per_request']),
+                     _cpu_ms(ov[name]['cpu_per_request']),
                      ov[name]['requests']['create_volume'],
                      ov[name]['requests']['delete_volume']))
         print('  in-tree / ours: %.1fx' % ov['intree_over_ours'])

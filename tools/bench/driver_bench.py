@@ -206,18 +206,21 @@ def _overhead(bench):
     out = bench.results.setdefault('overhead', {})
     for name, worker in bench.rounds(conf['repetitions']):
         bench.fresh(sim, worker)
-        seconds = requests = 0
+        seconds = requests = cpu = 0
         for cycle in range(conf['cycles']):
             for op in ('create_volume', 'delete_volume'):
                 answer = bench.timed(sim, worker, 'op', backend='lat-0',
                                      op=op, key='cycle-%d' % cycle)
                 seconds += answer['seconds']
                 requests += answer['requests']
+                cpu += answer.get('cpu', 0.0)
                 entry = out.setdefault(name, {
-                    'per_request': [], 'requests': {}})
+                    'per_request': [], 'cpu_per_request': [],
+                    'requests': {}})
                 entry['requests'].setdefault(op, []).append(
                     answer['requests'])
         out[name]['per_request'].append(seconds / max(requests, 1))
+        out[name]['cpu_per_request'].append(cpu / max(requests, 1))
 
 
 def _failover(bench):

@@ -93,6 +93,7 @@ class Worker:
         self.volumes = {}
         self.snapshots = {}
         self._bulk = []
+        self.last_cpu = 0.0
 
     def _driver(self, backend):
         if backend not in self.drivers:
@@ -124,8 +125,10 @@ class Worker:
 
     def _call(self, backend, method, *args):
         drv = self._driver(backend)
+        cpu = time.process_time()
         started = time.perf_counter()
         result = getattr(drv, method)(*args)
+        self.last_cpu = time.process_time() - cpu
         return time.perf_counter() - started, result
 
     def _stamp(self, vol, result):
@@ -169,7 +172,8 @@ class Worker:
                                          self.snapshots.pop(key))
         else:
             raise ValueError('unknown operation %s' % op)
-        return {'seconds': seconds}
+        # The process's CPU seconds during the call (all its threads).
+        return {'seconds': seconds, 'cpu': self.last_cpu}
 
     def cmd_try_op(self, **kwargs):
         """Like ``op``, but a failure is timed and returned, not raised."""
