@@ -125,6 +125,33 @@ def mint(key, kid, roles, expires_in=3600, **claims):
     return jwt.encode(payload, key, algorithm='RS256', headers={'kid': kid})
 
 
+def _time_problem(claims, now):
+    """Why the time claims do not hold at ``now`` (PyJWT's names), or None.
+
+    Checked here rather than by PyJWT so that a token verified earlier is
+    held to the same clock as a new one.
+    """
+    def number(name, error):
+        try:
+            return int(claims[name]), None
+        except KeyError:
+            return None, None
+        except (ValueError, TypeError, OverflowError):
+            return None, error
+    iat, bad = number('iat', 'InvalidIssuedAtError')
+    if bad or (iat is not None and iat > now):
+        return bad or 'ImmatureSignatureError'
+    nbf, bad = number('nbf', 'DecodeError')
+    if bad or (nbf is not None and nbf > now):
+        return bad or 'ImmatureSignatureError'
+    exp, bad = number('exp', 'DecodeError')
+    if bad:
+        return bad
+    if exp is not None and exp <= now:
+        return 'token expired'
+    return None
+
+
 class Authenticator:
     """Verifies bearer tokens against the cluster's public keys.
 
@@ -132,9 +159,16 @@ class Authenticator:
     (a credential of the key's scope), or None.
     """
 
-    def __init__(self, lookup):
+    # Tokens whose signature was checked, kept for later requests: PyJWT
+    # spends most of a request's CPU parsing and verifying the same token
+    # again. Bounded; emptied when full.
+    VERIFIED_MAX = 256
+
+    def __init__(self, lookup, clock=time.time):
         self._lookup = lookup
+        self._clock = clock
         self._loaded = {}
+        self._verified = {}
         self._lock = threading.Lock()
 
     def _public_key(self, pem):
@@ -144,6 +178,50 @@ class Authenticator:
                 key = serialization.load_pem_public_key(pem.encode('ascii'))
                 self._loaded[pem] = key
             return key
+
+    def _claims(self, token):
+        """The key scope and claims of a token whose signature is good."""
+        with self._lock:
+            known = self._verified.get(token)
+        if known is not None and self._lookup(known[0]) == known[2]:
+            # Still signed by a registered key: only the time may have made
+            # it invalid. A key removed or replaced takes the full check.
+            return self._in_time(known[1], known[3])
+        try:
+            header = jwt.get_unverified_header(token)
+            kid = header.get('kid')
+            key_scope, _ = split_kid(kid)
+        except (jwt.PyJWTError, ValueError):
+            raise errors.unauthenticated(
+                'Unauthorized: authentication failed: malformed token')
+        pem = self._lookup(kid)
+        if pem is None:
+            raise errors.unauthenticated(
+                'Unauthorized: authentication failed: unknown key id %s'
+                % kid)
+        try:
+            claims = jwt.decode(token, self._public_key(pem),
+                                algorithms=['RS256'],
+                                options={'verify_aud': False,
+                                         'verify_exp': False,
+                                         'verify_nbf': False,
+                                         'verify_iat': False})
+        except jwt.PyJWTError as exc:
+            raise errors.unauthenticated(
+                'Unauthorized: authentication failed: %s'
+                % type(exc).__name__)
+        with self._lock:
+            if len(self._verified) >= self.VERIFIED_MAX:
+                self._verified = {}
+            self._verified[token] = (kid, key_scope, pem, claims)
+        return self._in_time(key_scope, claims)
+
+    def _in_time(self, key_scope, claims):
+        problem = _time_problem(claims, self._clock())
+        if problem is not None:
+            raise errors.unauthenticated(
+                'Unauthorized: authentication failed: %s' % problem)
+        return key_scope, claims
 
     def authenticate(self, authorization):
         """Return the Principal of an Authorization header value.
@@ -161,29 +239,7 @@ class Authenticator:
             raise errors.unauthenticated(
                 'Unauthorized: authentication failed: expected a bearer '
                 'token')
-        try:
-            header = jwt.get_unverified_header(token)
-            kid = header.get('kid')
-            key_scope, _ = split_kid(kid)
-        except (jwt.PyJWTError, ValueError):
-            raise errors.unauthenticated(
-                'Unauthorized: authentication failed: malformed token')
-        pem = self._lookup(kid)
-        if pem is None:
-            raise errors.unauthenticated(
-                'Unauthorized: authentication failed: unknown key id %s'
-                % kid)
-        try:
-            claims = jwt.decode(token, self._public_key(pem),
-                                algorithms=['RS256'],
-                                options={'verify_aud': False})
-        except jwt.ExpiredSignatureError:
-            raise errors.unauthenticated(
-                'Unauthorized: authentication failed: token expired')
-        except jwt.PyJWTError as exc:
-            raise errors.unauthenticated(
-                'Unauthorized: authentication failed: %s'
-                % type(exc).__name__)
+        key_scope, claims = self._claims(token)
         audience = claims.get('aud')
         if audience is not None and AUDIENCE not in (
                 [audience] if isinstance(audience, str) else audience):

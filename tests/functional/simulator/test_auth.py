@@ -21,6 +21,7 @@ import jwt
 import pytest
 
 from lightos_cinder.simulator import auth
+from lightos_cinder.simulator import errors
 from lightos_cinder.simulator import Simulator
 from tests.functional.simulator.helpers import Api
 
@@ -157,3 +158,38 @@ def test_auth_can_be_off(open_sim):
     assert api.post('/api/v2/projects/default/volumes',
                     VOLUME).status_code == 200
     api.close()
+
+
+def test_a_verified_token_is_held_to_the_clock_and_its_key():
+    key = auth.generate_key()
+    keys = {'system:k1': auth.public_pem(key)}
+    now = [1000.0]
+    authn = auth.Authenticator(keys.get, clock=lambda: now[0])
+
+    def token(**times):
+        claims = {'aud': auth.AUDIENCE, 'roles': ['system:cluster-admin']}
+        claims.update(times)
+        return 'Bearer ' + jwt.encode(claims, key, algorithm='RS256',
+                                      headers={'kid': 'system:k1'})
+
+    good = token(iat=900, nbf=900, exp=1100)
+    assert authn.authenticate(good).is_system_admin
+    assert authn.authenticate(good).is_system_admin
+    now[0] = 1100
+    with pytest.raises(errors.ApiError, match='token expired'):
+        authn.authenticate(good)
+    now[0] = 1000
+    assert authn.authenticate(good).is_system_admin
+    for early in (token(iat=1001), token(nbf=1001)):
+        with pytest.raises(errors.ApiError, match='ImmatureSignatureError'):
+            authn.authenticate(early)
+    with pytest.raises(errors.ApiError, match='DecodeError'):
+        authn.authenticate(token(exp='soon'))
+    # A key removed (credential deleted) stops the token at once.
+    del keys['system:k1']
+    with pytest.raises(errors.ApiError, match='unknown key id'):
+        authn.authenticate(good)
+    # A key replaced under the same id: the old signature no longer holds.
+    keys['system:k1'] = auth.public_pem(auth.generate_key())
+    with pytest.raises(errors.ApiError, match='InvalidSignatureError'):
+        authn.authenticate(good)
