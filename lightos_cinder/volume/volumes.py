@@ -185,7 +185,8 @@ class Volumes(object):
                     # The name was held by a volume being deleted, now gone.
                     created = post()
             try:
-                ready = self._ops.volume_usable(project, created.uuid, name)
+                ready = self._ops.volume_usable(project, created.uuid, name,
+                                                created=created)
             except exception.LightOSError:
                 with excutils.save_and_reraise_exception():
                     self._ops.discard_volume(project, created.uuid, name)

@@ -1,0 +1,90 @@
+# Copyright 2026 The lightos-cinder Authors.
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""When a create's wait reads the volume first (fake client and clock)."""
+
+import pytest
+
+from lightos_cinder.api import exception
+from lightos_cinder.api import models
+from lightos_cinder.volume import clusterops
+from tests.unit.fakes import FakeClock
+
+
+def _volume(state):
+    return models.Volume.from_json({'UUID': 'u-1', 'name': 'v',
+                                    'state': state})
+
+
+class _Cluster(object):
+    """Answers GET volume: Creating until ``ready_after`` seconds passed."""
+
+    def __init__(self, clock, ready_after):
+        self._clock = clock
+        self._ready_at = None
+        self.ready_after = ready_after
+        self.reads = []
+
+    def created(self):
+        self._ready_at = self._clock() + self.ready_after
+        return _volume('Creating')
+
+    def get_volume(self, project, uuid):
+        self.reads.append(self._clock() - (self._ready_at -
+                                           self.ready_after))
+        ready = self._clock() >= self._ready_at
+        return _volume('Available' if ready else 'Creating')
+
+
+def _create(ops, cluster):
+    created = cluster.created()
+    cluster.reads = []
+    ready = ops.volume_usable('p', created.uuid, 'v', created=created)
+    assert ready.state is models.VolumeState.AVAILABLE
+    return cluster.reads
+
+
+def test_reads_at_once_until_creates_are_known_to_take_time():
+    clock = FakeClock()
+    cluster = _Cluster(clock, ready_after=0.0)
+    ops = clusterops.ClusterOps(cluster, 60, clock=clock, sleep=clock.sleep)
+    # Creates that complete at once are read at once, every time.
+    for _ in range(3):
+        assert _create(ops, cluster) == [0.0]
+    # A cluster whose creates take 200 ms: read at once while the recent
+    # creates include quick ones.
+    cluster.ready_after = 0.2
+    assert _create(ops, cluster)[0] == 0.0
+    for _ in range(clusterops.RECENT_CREATES):
+        _create(ops, cluster)
+    # Now every recent create took 200 ms or more: the first read is one
+    # poll interval after the create's answer, and the volume is still
+    # seen as soon as before.
+    reads = _create(ops, cluster)
+    assert reads[0] > 0.0
+    assert reads[-1] < 0.2 * 1.25
+    # A quick create again: read at once again.
+    cluster.ready_after = 0.0
+    _create(ops, cluster)
+    assert _create(ops, cluster) == [0.0]
+
+
+def test_a_failed_create_answer_still_fails_the_wait():
+    clock = FakeClock()
+    cluster = _Cluster(clock, ready_after=0.2)
+    ops = clusterops.ClusterOps(cluster, 60, clock=clock, sleep=clock.sleep)
+    for _ in range(clusterops.RECENT_CREATES):
+        _create(ops, cluster)
+    with pytest.raises(exception.OperationFailed, match='Failed'):
+        ops.volume_usable('p', 'u-1', 'v', created=_volume('Failed'))
