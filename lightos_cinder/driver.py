@@ -245,9 +245,9 @@ class LightOSVolumeDriver(driver.VolumeDriver):
         if not pending:
             return
         try:
-            with budget.bounded(self.configuration.lightos_api_service_timeout,
-                                'withdrawing grants of a stopped service'):
-                self._access.settle_grants(volume, pending)
+            self._access.settle_grants(
+                volume, pending,
+                bound=self.configuration.lightos_api_service_timeout)
         except cinder_exception.CinderException as exc:
             LOG.error('Cannot check the host access of Cinder volume %(id)s '
                       'that this service was granting when it stopped: '

@@ -18,6 +18,7 @@ from cinder import exception as cinder_exception
 from oslo_log import log as logging
 from oslo_utils import excutils
 
+from lightos_cinder.api import budget
 from lightos_cinder.api import exception
 from lightos_cinder.api import waiters
 from lightos_cinder.volume import acl
@@ -262,7 +263,7 @@ class AccessManager(object):
         self._grants.drop(volume.id, nqn)
         return shared
 
-    def settle_grants(self, volume, pending):
+    def settle_grants(self, volume, pending, bound=None):
         """Withdraw the grants this service recorded that Cinder never took.
 
         For the start-up of the service: any grant it was still making died
@@ -270,14 +271,24 @@ class AccessManager(object):
         grant that an attachment of the host holds just loses its record;
         grants of a volume that a host may use without such an attachment
         (a legacy-flow attach, a backup, a migration copy) are kept.
+        ``bound`` (seconds) limits the work once the volume's lock is
+        taken: the lock may wait for the lease of a lock the previous run
+        held when it died.
         """
         mine = {nqn: grant for nqn, grant in pending.items()
                 if grant.service == self._service}
         if mine:
-            self._settle_grants(volume, mine)
+            self._settle_grants(volume, mine, bound)
 
     @locks.synchronized(_LOCK)
-    def _settle_grants(self, volume, mine):
+    def _settle_grants(self, volume, mine, bound):
+        if bound is None:
+            return self._settle_locked(volume, mine)
+        with budget.bounded(bound, 'withdrawing grants of a stopped '
+                                   'service'):
+            return self._settle_locked(volume, mine)
+
+    def _settle_locked(self, volume, mine):
         current = self._read_attachments(volume)
         unrecorded = attachments_module.unrecorded_use(
             self._read_volume(volume), current)

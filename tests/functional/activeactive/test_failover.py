@@ -31,8 +31,8 @@ import uuid
 from lightos_cinder.api import exception
 from lightos_cinder.api import waiters
 from tests.functional.activeactive import checks
-from tests.functional.activeactive import cluster as cluster_mod
 from tests.functional.activeactive import hold
+from tests.functional.activeactive import waits
 from tests.functional import cinder_objects
 
 # The dead service's creates reach the cluster after it died.
@@ -47,23 +47,6 @@ _LEFTOVER = ('error', 'creating', 'deleting', 'attaching', 'detaching')
 
 def _new_id():
     return str(uuid.uuid4())
-
-
-def _settle(futures, errors=None):
-    """Wait for every future; return how many succeeded and failed.
-
-    The failures' messages are appended to ``errors`` if given.
-    """
-    done = {'ok': 0, 'failed': 0}
-    for future in futures:
-        try:
-            future.result(cluster_mod.REPLY_TIMEOUT)
-            done['ok'] += 1
-        except cluster_mod.ServiceError as exc:
-            done['failed'] += 1
-            if errors is not None:
-                errors.append(str(exc))
-    return done
 
 
 def _hold_creates(sim, count):
@@ -108,25 +91,13 @@ def _clean_up_leftovers(svc, records, connectors):
                     'force_detach', volume_id=volume['id'],
                     attachment_id=attachment['id'],
                     connector=connectors[attachment['id']]))
-    _settle(futures)
+    waits.settle(futures)
     futures = [svc.submit('delete_snapshot', id=s['id'])
                for s in records['snapshots'] if s['status'] in _LEFTOVER]
-    _settle(futures)
+    waits.settle(futures)
     futures = [svc.submit('delete_volume', id=v['id'])
                for v in records['volumes'] if v['status'] in _LEFTOVER]
-    _settle(futures)
-
-
-def _wait_reported_down(svc, host):
-    """Poll ``cinder service-list`` until ``host`` is down; its row."""
-    def probe():
-        found = svc.call('services')
-        if found[host]['is_up']:
-            raise exception.NotReady('%s is up' % host)
-        assert found['node-b@lightos']['is_up'], found
-        return found[host]
-    return waiters.wait_for(probe, timeout=60, interval=0.5, max_interval=2,
-                            what='%s to be reported down' % host)
+    waits.settle(futures)
 
 
 def _wait_cleaned(svc):
@@ -160,7 +131,7 @@ def test_sigkill_one_service_under_load(services, sim, report):
     _wait_taken(sim, total, len(dead_creates) + len(dead_snaps))
     a.kill()
     # The held creates and snapshots cannot have finished.
-    killed = _settle(load)
+    killed = waits.settle(load)
     assert killed['failed'] >= len(dead_creates) + len(dead_snaps), killed
 
     # The survivor serves new requests at once, on the same volume too.
@@ -171,22 +142,16 @@ def test_sigkill_one_service_under_load(services, sim, report):
     survivor.append(b.submit('create_snapshot', id=_new_id(),
                              volume_id=shared))
     started = time.monotonic()
-    assert _settle(survivor) == {'ok': len(survivor), 'failed': 0}
+    assert waits.settle(survivor) == {'ok': len(survivor), 'failed': 0}
     # An access lock the dead service held frees when its etcd lease ends.
     survivor_seconds = round(time.monotonic() - started, 1)
 
     # The dead service's held creates are carried out after it died (some
     # may have been sent twice: the transport hedges a slow request to
     # another node); wait until the simulator answered every request.
-    def answered():
-        busy = {node: counts['requests'] - sum(counts['routes'].values())
-                for node, counts in sim.counters()['nodes'].items()}
-        if any(busy.values()):
-            raise exception.NotReady(busy)
-    waiters.wait_for(answered, timeout=60, interval=0.1, max_interval=1,
-                     what='the simulator to answer every request')
+    waits.wait_answered(sim)
 
-    dead = _wait_reported_down(b, 'node-a@lightos')
+    dead = waits.wait_reported_down(b, 'node-a@lightos')
     pending = {(w['resource_type'], w['resource_id']): w['status']
                for w in b.call('records')['workers']
                if w['service_id'] == dead['id']}
@@ -264,7 +229,7 @@ def test_etcd_down_for_a_while(services, sim, etcd, report):
                   b.submit('create_snapshot', id=_new_id(),
                            volume_id=volume_id)]
         errors = []
-        outcome = _settle(during, errors)
+        outcome = waits.settle(during, errors)
         attached = hold.finish(sim, held)
     finally:
         etcd.start()

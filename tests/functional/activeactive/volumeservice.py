@@ -165,11 +165,11 @@ class VolumeService:
         from cinder.db import api as db
         ctxt = self.ctx()
         # No instance: there is no Nova here to tell about an extend (the
-        # attachment is like one of Glance's cinder store on a host).
+        # attachment is like one of Glance's cinder store on a host). As
+        # attachment_create leaves it: reserved, naming no host yet.
         attachment = db.volume_attach(ctxt, {
             'id': attachment_id or str(uuid.uuid4()),
-            'volume_id': volume_id, 'attach_status': 'reserved',
-            'attached_host': connector['host']})
+            'volume_id': volume_id, 'attach_status': 'reserved'})
         info = self.manager.attachment_update(
             ctxt, self._volume(volume_id), dict(connector), attachment.id)
         # What os-brick's caller then reports (attachment complete).
