@@ -53,6 +53,33 @@ def test_a_legacy_attachment_holds_access_by_its_host():
     assert attachments.is_own(legacy, HOST)
 
 
+def _volume(status='in-use', migration_status=None):
+    return objects.Volume(id=str(uuid.uuid4()), status=status,
+                          migration_status=migration_status)
+
+
+@pytest.mark.parametrize('status,migration,unrecorded', [
+    ('in-use', None, False), ('available', 'success', False),
+    ('available', 'error', False), ('backing-up', None, True),
+    ('restoring-backup', None, True), ('uploading', None, True),
+    ('available', 'migrating', True), ('available', 'target:x', True)])
+def test_transfers_use_access_without_an_attachment(status, migration,
+                                                    unrecorded):
+    found = attachments.unrecorded_use(_volume(status, migration),
+                                       [_attachment()])
+    assert bool(found) is unrecorded
+
+
+def test_an_attachment_naming_no_host_may_use_any_grant():
+    legacy = _attachment(connector=None, host=None)
+    assert legacy.id in attachments.unrecorded_use(_volume(), [legacy])
+    # Neither a reserved attachment (its attach has not run) nor a detached
+    # one may.
+    for status in ('reserved', 'detached'):
+        assert attachments.unrecorded_use(_volume(), [_attachment(
+            status, connector=None, host=None)]) is None
+
+
 def test_own_means_the_stored_connector():
     other_mount = dict(HOST, mountpoint='/dev/vdc')
     assert attachments.is_own(_attachment(), dict(HOST))
