@@ -215,12 +215,15 @@ class AccessManager(object):
             LOG.error('Host %(nqn)s may keep access to LightOS volume '
                       '%(uuid)s (project %(project)s) of Cinder volume '
                       '%(id)s after its attach failed: withdrawing the grant '
-                      'failed too (%(error)s). Force-detach the Cinder '
-                      'volume or remove the host NQN from the volume ACL on '
-                      'the cluster.', {'nqn': connector['nqn'],
-                                       'uuid': found.uuid,
-                                       'project': location.project,
-                                       'id': volume.id, 'error': exc})
+                      'failed too (%(error)s). Remove the host NQN from the '
+                      'volume ACL on the cluster, or send the Cinder volume '
+                      'an os-force_detach action with both the failed '
+                      'attachment\'s id and this host\'s connector (without '
+                      'the id, Cinder detaches whichever attachment it finds; '
+                      'the active-active guide shows the command).',
+                      {'nqn': connector['nqn'], 'uuid': found.uuid,
+                       'project': location.project, 'id': volume.id,
+                       'error': exc})
 
     def terminate_connection(self, volume, connector, force=False):
         """Revoke a host's access; True when another attachment shares it.

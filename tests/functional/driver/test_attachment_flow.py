@@ -164,15 +164,21 @@ def _assert_nothing_remembered(admin, volume):
     assert not [key for key in metadata if key.startswith('lightos')]
 
 
+def _cluster_service(sim, name, **options):
+    """The driver of another cinder-volume service of the cluster."""
+    service = driver.LightOSVolumeDriver(
+        configuration=helpers.backend_config(sim, **options),
+        host='%s@%s' % (name, BACKEND),
+        cluster_name='lightos-cluster@%s' % BACKEND, is_vol_db_empty=False)
+    service.do_setup(cinder_context.get_admin_context())
+    return service
+
+
 @pytest.fixture
 def other_service(sim):
     """The driver of a second cinder-volume service of the cluster."""
-    other = driver.LightOSVolumeDriver(
-        configuration=helpers.backend_config(
-            sim, lightos_detach_settle_time=SETTLE),
-        host='other@%s' % BACKEND,
-        cluster_name='lightos-cluster@%s' % BACKEND, is_vol_db_empty=False)
-    other.do_setup(cinder_context.get_admin_context())
+    other = _cluster_service(sim, 'other',
+                             lightos_detach_settle_time=SETTLE)
     yield other
     other._client.transport.close()
 
@@ -289,6 +295,41 @@ def test_a_failed_attach_leaves_no_access(sim, cinder, nova, volume, errors):
     assert 'grant host %s access' % host['nqn'] in str(info.value)
     sim.clear_faults()
     assert _acl(sim, volume) == simstate.NONE
+
+
+@pytest.fixture
+def impatient_service(sim):
+    """A service of the cluster whose calls give up after 3 seconds."""
+    service = _cluster_service(sim, 'impatient',
+                               lightos_api_request_deadline=3)
+    yield service
+    service._client.transport.close()
+
+
+def test_a_grant_that_cannot_be_withdrawn_names_the_safe_cleanup(
+        sim, cinder, volume, impatient_service, caplog):
+    """The error says how to remove the access without touching others.
+
+    A force detach without the attachment's id detaches whichever
+    attachment Cinder finds, so the message asks for both.
+    """
+    host = cinder_objects.connector(20)
+    uuid = volume.provider_id.split()[1]
+    # Every read after the grant's PUT fails, past the withdrawal's bound.
+    for node in range(len(sim.addresses)):
+        sim.set_fault(node, 'status', status=500, method='GET',
+                      path='/volumes/%s' % uuid, after=1)
+    admin = cinder_context.get_admin_context()
+    with pytest.raises(Exception):
+        impatient_service.initialize_connection(
+            objects.Volume.get_by_id(admin, volume.id), host)
+    sim.clear_faults()
+    assert _acl(sim, volume) == [host['nqn']]
+    [message] = [r.getMessage() for r in caplog.records
+                 if 'may keep access' in r.getMessage()]
+    assert host['nqn'] in message
+    assert "os-force_detach action with both the failed attachment's id" \
+        in message
 
 
 def test_an_attach_refused_for_a_full_ip_acl_keeps_no_grant(
