@@ -161,6 +161,18 @@ def os_brick_discovery_client_configurable():
     return True
 
 
+def tls_versions_chosen(connection):
+    """Whether a urllib3 HTTPS connection asks for particular TLS versions.
+
+    urllib3 2 (2026.1 on) takes ``ssl_minimum_version`` and
+    ``ssl_maximum_version`` besides ``ssl_version``; urllib3 1.26 (2025.1,
+    2025.2) has only ``ssl_version``.
+    """
+    return any(getattr(connection, name, None) is not None
+               for name in ('ssl_version', 'ssl_minimum_version',
+                            'ssl_maximum_version'))
+
+
 def cinder_db_models():
     """Cinder's database models module.
 

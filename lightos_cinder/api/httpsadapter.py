@@ -28,6 +28,8 @@ from requests import structures
 from requests import utils
 import urllib3
 
+from lightos_cinder import compat
+
 
 class _HTTPSConnection(urllib3.connection.HTTPSConnection):
     """An HTTPS connection whose TLS handshake failures are connect errors.
@@ -99,9 +101,7 @@ class _HTTPSConnectionPool(urllib3.HTTPSConnectionPool):
                 not conn.ca_cert_data and
                 urllib3.util.ssl_.resolve_cert_reqs(conn.cert_reqs) ==
                 ssl.CERT_REQUIRED and
-                conn.ssl_version is None and
-                conn.ssl_minimum_version is None and
-                conn.ssl_maximum_version is None):
+                not compat.tls_versions_chosen(conn)):
             context = _TRUST.context_for(conn.ca_certs, conn.ca_cert_dir)
             if context is not None:
                 conn.ssl_context = context
