@@ -76,12 +76,27 @@ def _discarded(delete, what):
     return True
 
 
-# When the creates seen lately all took at least this long to become
-# usable, the state a create's answer gave (Creating) is taken as the first
-# poll's, and the volume is first read one poll interval later.
+# When the creates (deletes) seen lately all took at least this long to
+# complete, a volume just created (deleted) is first read one poll
+# interval later rather than at once.
 SLOW_CREATE = 0.1
-# How many recent creates that judgement looks at.
+# How many recent creates (deletes) that judgement looks at.
 RECENT_CREATES = 16
+
+
+class _Durations(object):
+    """How long the recent transitions of one kind took, in seconds."""
+
+    def __init__(self):
+        self._seconds = collections.deque(maxlen=RECENT_CREATES)
+
+    def slow(self):
+        """Whether every recent one took SLOW_CREATE or longer."""
+        recent = tuple(self._seconds)
+        return bool(recent) and min(recent) >= SLOW_CREATE
+
+    def add(self, seconds):
+        self._seconds.append(seconds)
 
 
 class ClusterOps(object):
@@ -93,8 +108,9 @@ class ClusterOps(object):
         self.timeout = timeout
         self._clock = clock
         self._sleep = sleep
-        # Seconds the recent creates took from their answer to usable.
-        self._create_seconds = collections.deque(maxlen=RECENT_CREATES)
+        # From a create's answer to usable; from a DELETE taken to gone.
+        self._creates = _Durations()
+        self._deletes = _Durations()
 
     def wait(self, probe, what):
         """waiters.wait_for with this object's timeout."""
@@ -128,9 +144,7 @@ class ClusterOps(object):
         read at once, as before.
         """
         what = '%s to become Available' % describe(project, uuid, name)
-        slow = (len(self._create_seconds) > 0 and
-                min(self._create_seconds) >= SLOW_CREATE)
-        first = [created if slow else None]
+        first = [created if self._creates.slow() else None]
 
         def probe():
             record, first[0] = first[0], None
@@ -140,15 +154,31 @@ class ClusterOps(object):
         started = self._clock()
         ready = self.wait(probe, what)
         if created is not None:
-            self._create_seconds.append(self._clock() - started)
+            self._creates.add(self._clock() - started)
         return ready
 
-    def volume_gone(self, project, uuid, name=None):
-        """Wait until GET answers 404 for the volume."""
+    def volume_gone(self, project, uuid, name=None, deleted=False):
+        """Wait until GET answers 404 for the volume.
+
+        ``deleted``: the cluster has just taken its DELETE. On a cluster
+        whose recent deletes all took SLOW_CREATE or longer, the volume is
+        then first read one poll interval later, not at once (see
+        :meth:`volume_usable`).
+        """
         what = '%s to be deleted' % describe(project, uuid, name)
-        return self.wait(
-            lambda: _gone_or_not_ready(
-                self.client.find_volume(project, uuid=uuid), what), what)
+        postpone = [deleted and self._deletes.slow()]
+
+        def probe():
+            if postpone[0]:
+                postpone[0] = False
+                raise exception.NotReady('Deleting')
+            return _gone_or_not_ready(
+                self.client.find_volume(project, uuid=uuid), what)
+        started = self._clock()
+        gone = self.wait(probe, what)
+        if deleted:
+            self._deletes.add(self._clock() - started)
+        return gone
 
     def snapshot_usable(self, project, uuid, name=None):
         what = '%s to become Available' % describe_snapshot(project, uuid,
@@ -175,7 +205,7 @@ class ClusterOps(object):
             lambda: self.client.delete_volume(project, uuid),
             lambda: self.client.find_volume(project, uuid=uuid),
             'deletion of %s' % describe(project, uuid, name))
-        self.volume_gone(project, uuid, name)
+        self.volume_gone(project, uuid, name, deleted=True)
 
     def delete_snapshot(self, project, uuid, name=None):
         """Delete a snapshot and wait until it is gone; absent is success."""

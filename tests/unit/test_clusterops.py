@@ -88,3 +88,43 @@ def test_a_failed_create_answer_still_fails_the_wait():
         _create(ops, cluster)
     with pytest.raises(exception.OperationFailed, match='Failed'):
         ops.volume_usable('p', 'u-1', 'v', created=_volume('Failed'))
+
+
+class _Deleting(object):
+    """Answers find_volume: Deleting until ``gone_after`` seconds passed."""
+
+    def __init__(self, clock, gone_after):
+        self._clock = clock
+        self.gone_after = gone_after
+        self._gone_at = None
+        self.reads = []
+
+    def delete_volume(self, project, uuid):
+        self._gone_at = self._clock() + self.gone_after
+        self.reads = []
+
+    def find_volume(self, project, name=None, uuid=None):
+        self.reads.append(self._clock() - (self._gone_at - self.gone_after))
+        if self._clock() >= self._gone_at:
+            return None
+        return _volume('Deleting')
+
+
+def test_deletes_read_at_once_until_known_to_take_time():
+    clock = FakeClock()
+    cluster = _Deleting(clock, gone_after=0.0)
+    ops = clusterops.ClusterOps(cluster, 60, clock=clock, sleep=clock.sleep)
+    ops.delete_volume('p', 'u-1', 'v')
+    assert cluster.reads == [0.0]
+    cluster.gone_after = 0.2
+    ops.delete_volume('p', 'u-1', 'v')
+    assert cluster.reads[0] == 0.0
+    for _ in range(clusterops.RECENT_CREATES):
+        ops.delete_volume('p', 'u-1', 'v')
+    assert cluster.reads[0] > 0.0
+    assert cluster.reads[-1] < 0.2 * 1.25
+    # A wait for a volume whose DELETE was not just taken reads at once:
+    # no pause before the read that finds it gone.
+    sleeps = len(clock.sleeps)
+    assert ops.volume_gone('p', 'u-1', 'v') is None
+    assert len(clock.sleeps) == sleeps
