@@ -28,28 +28,42 @@ def _volume(state):
 
 
 class _Cluster(object):
-    """Answers GET volume: Creating until ``ready_after`` seconds passed."""
+    """One volume whose create or delete completes ``after`` seconds later.
 
-    def __init__(self, clock, ready_after):
+    ``reads`` are the times of the reads since the transition began.
+    """
+
+    def __init__(self, clock, after):
         self._clock = clock
-        self._ready_at = None
-        self.ready_after = ready_after
+        self.after = after
+        self._began = None
         self.reads = []
 
+    def _begin(self):
+        self._began = self._clock()
+        self.reads = []
+
+    def _read(self):
+        """Whether the transition is over, recording the read."""
+        self.reads.append(self._clock() - self._began)
+        return self._clock() >= self._began + self.after
+
     def created(self):
-        self._ready_at = self._clock() + self.ready_after
+        self._begin()
         return _volume('Creating')
 
     def get_volume(self, project, uuid):
-        self.reads.append(self._clock() - (self._ready_at -
-                                           self.ready_after))
-        ready = self._clock() >= self._ready_at
-        return _volume('Available' if ready else 'Creating')
+        return _volume('Available' if self._read() else 'Creating')
+
+    def delete_volume(self, project, uuid):
+        self._begin()
+
+    def find_volume(self, project, name=None, uuid=None):
+        return None if self._read() else _volume('Deleting')
 
 
 def _create(ops, cluster):
     created = cluster.created()
-    cluster.reads = []
     ready = ops.volume_usable('p', created.uuid, 'v', created=created)
     assert ready.state is models.VolumeState.AVAILABLE
     return cluster.reads
@@ -57,14 +71,14 @@ def _create(ops, cluster):
 
 def test_reads_at_once_until_creates_are_known_to_take_time():
     clock = FakeClock()
-    cluster = _Cluster(clock, ready_after=0.0)
+    cluster = _Cluster(clock, after=0.0)
     ops = clusterops.ClusterOps(cluster, 60, clock=clock, sleep=clock.sleep)
     # Creates that complete at once are read at once, every time.
     for _ in range(3):
         assert _create(ops, cluster) == [0.0]
     # A cluster whose creates take 200 ms: read at once while the recent
     # creates include quick ones.
-    cluster.ready_after = 0.2
+    cluster.after = 0.2
     assert _create(ops, cluster)[0] == 0.0
     for _ in range(clusterops.RECENT_CREATES):
         _create(ops, cluster)
@@ -75,14 +89,14 @@ def test_reads_at_once_until_creates_are_known_to_take_time():
     assert reads[0] > 0.0
     assert reads[-1] < 0.2 * 1.25
     # A quick create again: read at once again.
-    cluster.ready_after = 0.0
+    cluster.after = 0.0
     _create(ops, cluster)
     assert _create(ops, cluster) == [0.0]
 
 
 def test_a_failed_create_answer_still_fails_the_wait():
     clock = FakeClock()
-    cluster = _Cluster(clock, ready_after=0.2)
+    cluster = _Cluster(clock, after=0.2)
     ops = clusterops.ClusterOps(cluster, 60, clock=clock, sleep=clock.sleep)
     for _ in range(clusterops.RECENT_CREATES):
         _create(ops, cluster)
@@ -90,33 +104,13 @@ def test_a_failed_create_answer_still_fails_the_wait():
         ops.volume_usable('p', 'u-1', 'v', created=_volume('Failed'))
 
 
-class _Deleting(object):
-    """Answers find_volume: Deleting until ``gone_after`` seconds passed."""
-
-    def __init__(self, clock, gone_after):
-        self._clock = clock
-        self.gone_after = gone_after
-        self._gone_at = None
-        self.reads = []
-
-    def delete_volume(self, project, uuid):
-        self._gone_at = self._clock() + self.gone_after
-        self.reads = []
-
-    def find_volume(self, project, name=None, uuid=None):
-        self.reads.append(self._clock() - (self._gone_at - self.gone_after))
-        if self._clock() >= self._gone_at:
-            return None
-        return _volume('Deleting')
-
-
 def test_deletes_read_at_once_until_known_to_take_time():
     clock = FakeClock()
-    cluster = _Deleting(clock, gone_after=0.0)
+    cluster = _Cluster(clock, after=0.0)
     ops = clusterops.ClusterOps(cluster, 60, clock=clock, sleep=clock.sleep)
     ops.delete_volume('p', 'u-1', 'v')
     assert cluster.reads == [0.0]
-    cluster.gone_after = 0.2
+    cluster.after = 0.2
     ops.delete_volume('p', 'u-1', 'v')
     assert cluster.reads[0] == 0.0
     for _ in range(clusterops.RECENT_CREATES):
