@@ -35,6 +35,12 @@ NOVA_HOSTS=(stack-c1 stack-c2)
 # The guest tempest and the smoke walkthrough boot (IMAGE_REF,
 # IMAGE_REF_ALT), written by start_nova and read by tempest.sh.
 NOVA_IMAGES_FILE=$NOVA_ETC_DIR/images.env
+# Every compute host's instances_path: a guest's domain XML names its disk,
+# kernel and console files there, and a live migration hands that XML to the
+# destination as it is, so the path must be the same on every host. Each
+# host's libvirtd and nova-compute see their own directory
+# ($DATA_DIR/nova-HOST/instances) mounted on it.
+NOVA_INSTANCES_PATH=$DATA_DIR/nova/instances
 
 # nova_running - true when this stack's nova-api runs and the guest images
 # were uploaded.
@@ -45,6 +51,17 @@ nova_running() {
 # libvirt_uri HOST - the libvirt URI of compute host HOST.
 libvirt_uri() {
     printf 'qemu:///system?socket=%s/libvirt-%s/libvirt-sock\n' "$RUN_DIR" "$1"
+}
+
+# migration_addr HOST - the loopback address compute host HOST receives live
+# migrations on: its libvirtd's TCP socket (the source's libvirtd connects to
+# qemu+tcp://ADDR/system) and its QEMU's incoming migration and NBD streams.
+# One per host, because both libvirtds share this machine's network.
+migration_addr() {
+    local i
+    for i in "${!NOVA_HOSTS[@]}"; do
+        [[ ${NOVA_HOSTS[i]} != "$1" ]] || printf '127.0.2.%d\n' $((i + 1))
+    done
 }
 
 nova_databases_sql() {
@@ -168,19 +185,30 @@ lightos_discovery_client_address = $STACK_HOST
 lightos_discovery_client_port = $STACK_DISCOVERY_PORT
 EOF
         for host in "${NOVA_HOSTS[@]}"; do
-            mkdir -p "$NOVA_ETC_DIR/$host" "$DATA_DIR/nova-$host/instances"
+            mkdir -p "$NOVA_ETC_DIR/$host" "$DATA_DIR/nova-$host/instances" "$NOVA_INSTANCES_PATH"
             # Root already, without sudo: the privsep daemons are started
             # directly, with this host's configuration.
             local helper="$STACK_VENV/bin/privsep-helper --config-file $NOVA_CONF --config-file $NOVA_ETC_DIR/$host/compute.conf"
             cat >"$NOVA_ETC_DIR/$host/compute.conf" <<EOF
 [DEFAULT]
 host = $host
-# its own compute_id (the node's UUID) and instances
+# its own compute_id (the node's UUID); its own instances, mounted here
 state_path = $DATA_DIR/nova-$host
+instances_path = $NOVA_INSTANCES_PATH
 log_file = $LOG_DIR/nova-compute-$host.log
 
 [libvirt]
 connection_uri = $(libvirt_uri "$host")
+# live migrations to this host: qemu+tcp://ADDR/system and tcp://ADDR
+live_migration_inbound_addr = $(migration_addr "$host")
+
+[workarounds]
+# A live migration's destination fetches the guest's kernel (and ramdisk)
+# with the deep image inspection that spawn does not apply to them; the
+# inspection takes Debian's kernel (a bzImage, with the 0x55AA boot-sector
+# signature) for a GPT disk and refuses it: "Safety check mbr on gpt failed
+# because MBR PTE 0 has invalid boot flag". The images are the stack's own.
+disable_deep_image_inspection = true
 
 [privsep_osbrick]
 helper_command = $helper
@@ -196,9 +224,15 @@ EOF
 # node name Nova reports to placement must differ per host), its sockets in
 # $RUN_DIR/libvirt-HOST, its state on tmpfs and guest logs under $LOG_DIR.
 # QEMU runs guests as root (no dynamic ownership) and writes their output to
-# files itself (no virtlogd).
+# files itself (no virtlogd). For live migration it listens on TCP at
+# migration_addr HOST without authentication (loopback only), with a host
+# UUID of its own (libvirt refuses a migration between two hosts with the
+# same one, which both would read from this machine's DMI) and a port range
+# of its own for incoming guests.
 start_libvirtd() {
-    local host=$1 etc=$ETC_DIR/libvirt-$host
+    local host=$1 etc=$ETC_DIR/libvirt-$host addr ports
+    addr=$(migration_addr "$host")
+    ports=$((49152 + (${addr##*.} - 1) * 32))
     mkdir -p "$etc/libvirt" "$RUN_DIR/libvirt-$host" "$LOG_DIR/libvirt-$host"
     cp /etc/libvirt/libvirt.conf "$etc/libvirt/"
     cat >"$etc/libvirtd.conf" <<EOF
@@ -207,6 +241,11 @@ unix_sock_rw_perms = "0700"
 auth_unix_rw = "none"
 auth_unix_ro = "none"
 log_outputs = "3:file:$LOG_DIR/libvirt-$host/libvirtd.log"
+listen_tls = 0
+listen_tcp = 1
+listen_addr = "$addr"
+auth_tcp = "none"
+host_uuid = "$(cat /proc/sys/kernel/random/uuid)"
 EOF
     cat >"$etc/libvirt/qemu.conf" <<EOF
 user = "root"
@@ -219,6 +258,10 @@ stdio_handler = "file"
 namespaces = []
 cgroup_controllers = []
 security_driver = "none"
+migration_address = "$addr"
+migration_host = "$addr"
+migration_port_min = $ports
+migration_port_max = $((ports + 31))
 EOF
     # shellcheck disable=SC2016  # expanded by the inner bash
     start_daemon "libvirtd-$host" unshare --mount --uts --propagation private -- bash -euc '
@@ -230,8 +273,10 @@ done
 mkdir -p /var/log/libvirt
 mount --bind "$3" /var/log/libvirt
 mount --bind "$2/libvirt" /etc/libvirt
-exec libvirtd -f "$2/libvirtd.conf" --pid-file "$4"' libvirtd "$host" "$etc" \
-        "$LOG_DIR/libvirt-$host" "$RUN_DIR/libvirt-$host/libvirtd.pid"
+mount --bind "$5" "$6"
+exec libvirtd --listen -f "$2/libvirtd.conf" --pid-file "$4"' libvirtd "$host" "$etc" \
+        "$LOG_DIR/libvirt-$host" "$RUN_DIR/libvirt-$host/libvirtd.pid" \
+        "$DATA_DIR/nova-$host/instances" "$NOVA_INSTANCES_PATH"
     wait_ready "libvirtd-$host" 60 virsh -c "$(libvirt_uri "$host")" version
 }
 
@@ -339,9 +384,12 @@ start_nova() {
         printf 'nqn.2014-08.org.nvmexpress:uuid:%s\n' \
             "$(cat /proc/sys/kernel/random/uuid)" >"$identity/hostnqn"
         cat /proc/sys/kernel/random/uuid >"$identity/hostid"
+        # (in the host identity's mount namespace: its instances too)
+        # shellcheck disable=SC2016  # expanded by the inner bash
         start_daemon "nova-compute-$host" "${HOST_IDENTITY[@]:0:${#HOST_IDENTITY[@]}-1}" \
-            "$identity" nova-compute --config-file "$NOVA_CONF" \
-            --config-file "$NOVA_ETC_DIR/$host/compute.conf"
+            "$identity" bash -euc 'mount --bind "$1" "$2"; shift 2; exec "$@"' instances \
+            "$DATA_DIR/nova-$host/instances" "$NOVA_INSTANCES_PATH" \
+            nova-compute --config-file "$NOVA_CONF" --config-file "$NOVA_ETC_DIR/$host/compute.conf"
         log "compute host $host: libvirt driver, virt_type qemu (TCG), $(libvirt_uri "$host"), host NQN $(cat "$identity/hostnqn")"
     done
     wait_ready placement-api 120 curl -sf -o /dev/null "$PLACEMENT_URL/"
