@@ -47,7 +47,8 @@ def use_native_threads():
     where oslo.service has a threading backend it is selected now, before a
     Cinder import chooses eventlet's; on 2025.1 oslo.service keeps its
     eventlet backend, whose green threads run unpatched on the native one.
-    Before 2026.2 Cinder's RPC servers are also moved to native threads.
+    Before 2026.2 Cinder's RPC servers are also moved to native threads,
+    and eventlet's thread pool calls run in the calling thread.
     """
     os.environ.setdefault('OS_CINDER_DISABLE_EVENTLET_PATCHING', '1')
     if has_threading_backend():
@@ -55,6 +56,25 @@ def use_native_threads():
         backend.init_backend(backend.BackendType.THREADING)
     if not cinder_chooses_concurrency():
         _serve_rpc_on_native_threads()
+        _run_tpool_calls_in_place()
+
+
+def _run_tpool_calls_in_place():
+    """Make ``eventlet.tpool`` call through in the calling thread.
+
+    Before 2026.2 cinder-backup hands its file and device I/O to eventlet's
+    thread pool. Its answers are delivered by a green thread on the hub of
+    the native thread that used the pool first; unpatched, that thread
+    does not run it again, so a later backup or restore, started from
+    another RPC thread, waits for ever (found on 2026.1). Native threads
+    need no pool to block in.
+    """
+    from eventlet import tpool
+
+    def execute(meth, *args, **kwargs):
+        return meth(*args, **kwargs)
+
+    tpool.execute = execute
 
 
 def cinder_chooses_concurrency():
