@@ -79,21 +79,25 @@ def _discarded(delete, what):
 # When the creates (deletes) seen lately all took at least this long to
 # complete, a volume just created (deleted) is first read one poll
 # interval later rather than at once.
-SLOW_CREATE = 0.1
+SLOW_TRANSITION = 0.1
 # How many recent creates (deletes) that judgement looks at.
-RECENT_CREATES = 16
+RECENT_TRANSITIONS = 16
+
+
+def _still(state):
+    raise exception.NotReady(state)
 
 
 class _Durations(object):
     """How long the recent transitions of one kind took, in seconds."""
 
     def __init__(self):
-        self._seconds = collections.deque(maxlen=RECENT_CREATES)
+        self._seconds = collections.deque(maxlen=RECENT_TRANSITIONS)
 
     def slow(self):
-        """Whether every recent one took SLOW_CREATE or longer."""
+        """Whether every recent one took SLOW_TRANSITION or longer."""
         recent = tuple(self._seconds)
-        return bool(recent) and min(recent) >= SLOW_CREATE
+        return bool(recent) and min(recent) >= SLOW_TRANSITION
 
     def add(self, seconds):
         self._seconds.append(seconds)
@@ -131,54 +135,58 @@ class ClusterOps(object):
         return self._usable_or_not_ready(self.client.get_volume(project, uuid),
                                          what)
 
+    def _wait_timed(self, durations, probe, what, first):
+        """Wait for a transition just requested, and record how long it took.
+
+        On a cluster whose recent transitions of this kind were all slow,
+        ``first`` answers the first poll without a request: a volume just
+        requested is nearly always still in transition, and under hundreds
+        of concurrent operations those reads are a third of the requests
+        the driver and the cluster spend their CPU on.
+        """
+        pending = [first if durations.slow() else None]
+
+        def poll():
+            step, pending[0] = pending[0] or probe, None
+            return step()
+        started = self._clock()
+        result = self.wait(poll, what)
+        durations.add(self._clock() - started)
+        return result
+
     def volume_usable(self, project, uuid, name=None, created=None):
         """Wait until the volume is Available (or Migrating).
 
-        ``created`` is the volume as a create's answer showed it. On a
-        cluster whose recent creates all took SLOW_CREATE or longer, its
-        state counts as the first poll: a volume answered Creating is first
-        read one poll interval later rather than at once, when it is
-        nearly always still Creating. Under hundreds of concurrent creates
-        those reads are a third of the requests the driver and the cluster
-        spend their CPU on. Where creates complete at once, the volume is
-        read at once, as before.
+        ``created`` is the volume as a create's answer showed it; on a slow
+        cluster its state counts as the first poll (see :meth:`_wait_timed`).
+        Where creates complete at once, the volume is read at once.
         """
         what = '%s to become Available' % describe(project, uuid, name)
-        first = [created if self._creates.slow() else None]
 
         def probe():
-            record, first[0] = first[0], None
-            if record is not None:
-                return self._usable_or_not_ready(record, what)
             return self.volume_or_not_ready(project, uuid, what)
-        started = self._clock()
-        ready = self.wait(probe, what)
-        if created is not None:
-            self._creates.add(self._clock() - started)
-        return ready
+        if created is None:
+            return self.wait(probe, what)
+        return self._wait_timed(
+            self._creates, probe, what,
+            lambda: self._usable_or_not_ready(created, what))
 
     def volume_gone(self, project, uuid, name=None, deleted=False):
         """Wait until GET answers 404 for the volume.
 
-        ``deleted``: the cluster has just taken its DELETE. On a cluster
-        whose recent deletes all took SLOW_CREATE or longer, the volume is
-        then first read one poll interval later, not at once (see
-        :meth:`volume_usable`).
+        ``deleted``: the cluster has just taken its DELETE; on a slow
+        cluster the first read comes one poll interval later (see
+        :meth:`_wait_timed`).
         """
         what = '%s to be deleted' % describe(project, uuid, name)
-        postpone = [deleted and self._deletes.slow()]
 
         def probe():
-            if postpone[0]:
-                postpone[0] = False
-                raise exception.NotReady('Deleting')
             return _gone_or_not_ready(
                 self.client.find_volume(project, uuid=uuid), what)
-        started = self._clock()
-        gone = self.wait(probe, what)
-        if deleted:
-            self._deletes.add(self._clock() - started)
-        return gone
+        if not deleted:
+            return self.wait(probe, what)
+        return self._wait_timed(self._deletes, probe, what,
+                                lambda: _still('Deleting'))
 
     def snapshot_usable(self, project, uuid, name=None):
         what = '%s to become Available' % describe_snapshot(project, uuid,

@@ -80,7 +80,7 @@ def test_reads_at_once_until_creates_are_known_to_take_time():
     # creates include quick ones.
     cluster.after = 0.2
     assert _create(ops, cluster)[0] == 0.0
-    for _ in range(clusterops.RECENT_CREATES):
+    for _ in range(clusterops.RECENT_TRANSITIONS):
         _create(ops, cluster)
     # Now every recent create took 200 ms or more: the first read is one
     # poll interval after the create's answer, and the volume is still
@@ -98,7 +98,7 @@ def test_a_failed_create_answer_still_fails_the_wait():
     clock = FakeClock()
     cluster = _Cluster(clock, after=0.2)
     ops = clusterops.ClusterOps(cluster, 60, clock=clock, sleep=clock.sleep)
-    for _ in range(clusterops.RECENT_CREATES):
+    for _ in range(clusterops.RECENT_TRANSITIONS):
         _create(ops, cluster)
     with pytest.raises(exception.OperationFailed, match='Failed'):
         ops.volume_usable('p', 'u-1', 'v', created=_volume('Failed'))
@@ -113,7 +113,7 @@ def test_deletes_read_at_once_until_known_to_take_time():
     cluster.after = 0.2
     ops.delete_volume('p', 'u-1', 'v')
     assert cluster.reads[0] == 0.0
-    for _ in range(clusterops.RECENT_CREATES):
+    for _ in range(clusterops.RECENT_TRANSITIONS):
         ops.delete_volume('p', 'u-1', 'v')
     assert cluster.reads[0] > 0.0
     assert cluster.reads[-1] < 0.2 * 1.25
