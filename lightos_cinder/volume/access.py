@@ -266,7 +266,7 @@ class AccessManager(object):
         self._grants.drop(volume.id, nqn)
         return shared
 
-    def settle_grants(self, volume, pending, bound=None):
+    def settle_grants(self, volume, pending, bound):
         """Withdraw the grants this service recorded that Cinder never took.
 
         For the start-up of the service: any grant it was still making died
@@ -285,8 +285,6 @@ class AccessManager(object):
 
     @locks.synchronized(_LOCK)
     def _settle_grants(self, volume, mine, bound):
-        if bound is None:
-            return self._settle_locked(volume, mine)
         with budget.bounded(bound, 'withdrawing grants of a stopped '
                                    'service'):
             return self._settle_locked(volume, mine)
