@@ -31,13 +31,11 @@
    imported, with its own help text. It is imported here, first, so that it
    registers them before this project's driver does in the same process.
 3. A hung test must fail with a traceback: pytest-timeout (``signal``
-   method, see tox.ini) raises in the main thread, and in case that cannot
-   run (the main thread starved), faulthandler dumps every thread and
-   ends the process a minute later.
+   method, see tox.ini) raises in the main thread, and ``tests.watchdog``
+   dumps every thread and ends the process where that cannot help (a
+   starved main thread, a failed test's teardown, the session's fixtures,
+   the interpreter's exit).
 """
-
-import faulthandler
-import sys
 
 import pytest
 
@@ -47,11 +45,13 @@ compat.use_native_threads()
 
 from cinder import objects  # noqa: E402
 import cinder.volume.drivers.lightos  # noqa: E402,F401
+from tests import watchdog  # noqa: E402
 
 objects.register_all()
 
-# Seconds past pytest-timeout's limit before faulthandler ends the run.
-_WATCHDOG_GRACE = 60
+
+def pytest_configure(config):
+    config.pluginmanager.register(watchdog, 'lightos-watchdog')
 
 
 def pytest_collection_finish(session):
@@ -61,15 +61,3 @@ def pytest_collection_finish(session):
             'collected (cinder.tests.unit does that on Cinder 2025.1 to '
             '2026.1): build Cinder objects with tests/functional/'
             'cinder_objects.py instead of importing cinder.tests.unit')
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item, nextitem):
-    limit = item.config.getini('timeout')
-    if limit:
-        faulthandler.dump_traceback_later(
-            float(limit) + _WATCHDOG_GRACE, exit=True, file=sys.stderr)
-    try:
-        yield
-    finally:
-        faulthandler.cancel_dump_traceback_later()
