@@ -21,13 +21,13 @@ fails (``pytest_exception_interact``): the teardown of a failed test, and
 of the module and session fixtures that test was the last to use, then ran
 with no deadline at all. A fixture that hung there stalled a whole CI run.
 
-So each phase (set-up, call, teardown, the session's final teardown) arms
-faulthandler's watchdog, a native thread that needs no GIL, again when it
-starts: pytest-timeout's limit plus a grace. It is never cancelled here;
-the next phase re-arms it and, after the session, a shorter deadline covers
-the end of the run and the interpreter's exit (joining threads, atexit);
-a clean exit cancels it. When it fires it prints every thread and ends
-the process.
+So each phase (collection, set-up, call, teardown, the session's final
+teardown) arms faulthandler's watchdog, a native thread that needs no GIL,
+again when it starts: pytest-timeout's limit plus a grace. It is never
+cancelled here; the next phase re-arms it and, after the session, a
+shorter deadline covers the end of the run and the interpreter's exit
+(joining threads, atexit); a clean exit cancels it. When it fires it
+prints every thread and ends the process.
 """
 
 import faulthandler
@@ -65,7 +65,11 @@ def _limit(config, item=None):
         return float(marker.args[0] or 0)
     value = config.getoption('timeout', None)
     if value is None:
-        value = config.getini('timeout')
+        try:
+            value = config.getini('timeout')
+        except ValueError:
+            # pytest-timeout is not loaded (-p no:timeout).
+            value = 0
     return float(value or 0)
 
 
@@ -78,6 +82,15 @@ def _deadline(config, item=None):
 
 def _phase(item):
     seconds = _deadline(item.config, item)
+    if seconds:
+        _arm(seconds)
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_collection(session):
+    # Importing a test module can hang too (a server started at import).
+    seconds = _deadline(session.config)
     if seconds:
         _arm(seconds)
     yield

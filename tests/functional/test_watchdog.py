@@ -78,6 +78,10 @@ def test_fails(service):
 def test_left(service):
     pass
 """,
+    # A module that never finishes importing.
+    'collection': """
+hang_forever()
+""",
     # A thread nobody stops keeps the interpreter from exiting.
     'interpreter-exit': """
 def test_leaves_a_thread():
