@@ -242,6 +242,18 @@ class VolumeService:
         return True
 
 
+def _describe(exc):
+    """Type and message of ``exc``, with sqlite's extended result code.
+
+    sqlite says "disk I/O error" for any of its SQLITE_IOERR_* codes; the
+    extended one (Python 3.11 and later give its name) says which call
+    failed: a read, a lock, a journal's removal.
+    """
+    text = '%s: %s' % (type(exc).__name__, exc)
+    code = getattr(getattr(exc, 'orig', None), 'sqlite_errorname', None)
+    return '%s [%s]' % (text, code) if code else text
+
+
 def _serve(svc, requests, replies):
     write_lock = threading.Lock()
 
@@ -255,9 +267,12 @@ def _serve(svc, requests, replies):
             result = getattr(svc, request['op'])(**request.get('args', {}))
             reply({'id': request['id'], 'result': result})
         except Exception as exc:
-            reply({'id': request['id'],
-                   'error': '%s: %s' % (type(exc).__name__, exc),
-                   'trace': traceback.format_exc()})
+            trace = traceback.format_exc()
+            # Kept in the service's .err file in the test's directory.
+            sys.stderr.write('%s failed:\n%s' % (request['op'], trace))
+            sys.stderr.flush()
+            reply({'id': request['id'], 'error': _describe(exc),
+                   'trace': trace})
 
     reply({'id': 0, 'result': {'service_id': svc.service_id}})
     for line in requests:
