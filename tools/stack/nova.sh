@@ -15,15 +15,18 @@
 #
 # Nova and Placement, the test cloud's compute part (sourced after lib.sh;
 # used when STACK_NOVA=1): placement-api and nova-api under gunicorn,
-# nova-conductor, nova-scheduler, a network API with no networks, and two
-# compute hosts (stack-c1, stack-c2). Each compute host runs Nova's real
-# libvirt driver against a libvirtd of its own (its own hostname, sockets and
-# state, in a mount and UTS namespace) with QEMU's TCG (KVM guests stall on
-# this machine kind), and its own NVMe host NQN. A volume attach thus runs
-# Cinder's driver -> Nova's libvirt LightOS volume driver -> os-brick's
-# LightOS connector -> the simulator's data plane -> a virtio disk of a
-# running guest (Debian's cloud kernel with a busybox initramfs, which
-# answers the hot-unplug of a detach).
+# nova-conductor, nova-scheduler, neutron-server's API with no networks
+# (neutron.sh), and two compute hosts (stack-c1, stack-c2). Each compute
+# host runs Nova's real libvirt driver against a libvirtd of its own (its
+# own hostname, sockets and state, in a mount and UTS namespace) with QEMU's
+# TCG (KVM guests stall on this machine kind), and its own NVMe host NQN. A
+# volume attach thus runs Cinder's driver -> Nova's libvirt LightOS volume
+# driver -> os-brick's LightOS connector -> the simulator's data plane -> a
+# virtio disk of a running guest (Debian's cloud kernel with a busybox
+# initramfs, which answers the hot-unplug of a detach).
+
+# shellcheck source-path=SCRIPTDIR source=neutron.sh
+. "$STACK_TOOLS/neutron.sh"
 
 NOVA_ETC_DIR=$ETC_DIR/nova
 NOVA_CONF=$NOVA_ETC_DIR/nova.conf
@@ -66,17 +69,17 @@ migration_addr() {
 
 nova_databases_sql() {
     local db
-    for db in nova_api nova nova_cell0 placement; do
+    for db in nova_api nova nova_cell0 placement neutron; do
         printf "CREATE DATABASE %s;\nGRANT ALL ON %s.* TO 'stack'@'%s';\n" "$db" "$db" "$STACK_HOST"
     done
 }
 
 # nova_keystone_commands - `openstack` interactive commands that register
-# the nova and placement service users and the compute, placement and
-# network services with their endpoints.
+# the nova, placement and neutron service users and the compute, placement
+# and network services with their endpoints.
 nova_keystone_commands() {
     local user service
-    for user in nova placement; do
+    for user in nova placement neutron; do
         cat <<EOF
 user create --domain default --password $NOVA_PASSWORD $user
 role add --project service --user $user admin
@@ -166,9 +169,8 @@ $(service_auth_section placement placement "$NOVA_PASSWORD")
 
 $(service_auth_section cinder nova "$NOVA_PASSWORD")
 
+# neutron-server (tools/stack/neutron.sh), found in the catalog
 $(service_auth_section neutron nova "$NOVA_PASSWORD")
-# a network API with no networks (tools/stack/wsgi/network_stub.py)
-endpoint_override = $NETWORK_URL
 
 [libvirt]
 # KVM guests stall at boot on this machine kind; QEMU's TCG runs them.
@@ -344,19 +346,19 @@ upload_guest_images() {
 # flavors and the multiattach volume type (the admin's credentials must be
 # in the environment, and the services registered in Keystone).
 start_nova() {
-    local host identity
-    log "placement and nova"
+    local host identity neutron_db
+    log "placement, neutron and nova"
     write_nova_conf "$1"
+    write_neutron_conf "$1"
+    # (about 10 s, meanwhile Placement and Nova set up their databases)
+    neutron_db_upgrade &
+    neutron_db=$!
     placement-manage --config-file "$PLACEMENT_CONF" db sync >"$LOG_DIR/placement-manage.log" 2>&1 ||
         die "placement-manage db sync failed; see $LOG_DIR/placement-manage.log"
     start_daemon placement-api env OS_PLACEMENT_CONFIG_DIR="$ETC_DIR/placement" \
         gunicorn --bind "$STACK_HOST:$STACK_PLACEMENT_PORT" --workers 1 --timeout 120 \
         --name placement-api --access-logfile "$LOG_DIR/placement-api-access.log" \
         placement.wsgi.api:application
-    start_daemon network-stub env PYTHONPATH="$WSGI_DIR" \
-        gunicorn --bind "$STACK_HOST:$STACK_NETWORK_PORT" --workers 1 \
-        --name network-stub --access-logfile "$LOG_DIR/network-stub-access.log" \
-        network_stub:application
     nova_manage() {
         nova-manage --config-file "$NOVA_CONF" "$@" >>"$LOG_DIR/nova-manage.log" 2>&1 ||
             die "nova-manage $1 $2 failed; see $LOG_DIR/nova-manage.log"
@@ -365,6 +367,9 @@ start_nova() {
     nova_manage cell_v2 map_cell0 --database_connection "$1/nova_cell0?charset=utf8mb4"
     nova_manage cell_v2 create_cell --name cell1
     nova_manage db sync
+    wait "$neutron_db" ||
+        die "neutron-db-manage upgrade heads failed; see $LOG_DIR/neutron-db-manage.log"
+    start_neutron
     start_daemon nova-api env PYTHONPATH="$WSGI_DIR" OS_NOVA_CONFIG_DIR="$NOVA_ETC_DIR" \
         STACK_NOVA_API_LOG="$LOG_DIR/nova-api.log" \
         gunicorn --bind "$STACK_HOST:$STACK_NOVA_PORT" --workers 2 --timeout 120 \
@@ -393,7 +398,7 @@ start_nova() {
         log "compute host $host: libvirt driver, virt_type qemu (TCG), $(libvirt_uri "$host"), host NQN $(cat "$identity/hostnqn")"
     done
     wait_ready placement-api 120 curl -sf -o /dev/null "$PLACEMENT_URL/"
-    wait_ready network-stub 60 curl -sf -o /dev/null "$NETWORK_URL/v2.0/networks"
+    wait_neutron
     wait_ready nova-api 180 curl -sf -o /dev/null "$NOVA_URL/"
     computes_up() {
         [[ $(openstack compute service list --service nova-compute -f value -c State |
@@ -435,6 +440,6 @@ stop_nova() {
     done
     stop_daemon nova-scheduler
     stop_daemon nova-conductor
-    stop_daemon network-stub
+    stop_daemon neutron-api
     stop_daemon placement-api
 }

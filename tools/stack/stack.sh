@@ -159,6 +159,10 @@ if ((STACK_NOVA)); then
     rabbitmqctl_ -q add_vhost nova >/dev/null
     rabbitmqctl_ -q add_user nova "$RABBIT_PASSWORD" >/dev/null
     rabbitmqctl_ -q set_permissions -p nova nova '.*' '.*' '.*' >/dev/null
+    # and neutron's, for the casts its API sends (no agent consumes them)
+    rabbitmqctl_ -q add_vhost neutron >/dev/null
+    rabbitmqctl_ -q add_user neutron "$RABBIT_PASSWORD" >/dev/null
+    rabbitmqctl_ -q set_permissions -p neutron neutron '.*' '.*' '.*' >/dev/null
 fi
 
 # ---- memcached --------------------------------------------------------------
