@@ -64,12 +64,14 @@ def register(subparsers):
                         help='keep the data of every volume and snapshot '
                              'in a sparse file under this directory '
                              '(default: metadata only)')
-    parser.add_argument('--discovery-dir', default=None,
+    parser.add_argument('--discovery-dir', action='append', default=[],
                         help='with --data-dir, also run an emulated '
                              'discovery-client (root only) that watches '
                              'this directory (os-brick\'s '
                              'lightos_discovery_client_dir_path) and '
-                             'exposes attached volumes as block devices')
+                             'exposes attached volumes as block devices; '
+                             'repeat it for each host of this machine '
+                             'that has a directory of its own')
     parser.add_argument('--discovery-client-port', type=int,
                         default=discovery.DEFAULT_PORT,
                         help='port of the emulated discovery-client on '
@@ -116,12 +118,13 @@ def run(args, out=sys.stdout, stop_event=None):
         if args.discovery_dir:
             if not args.data_dir:
                 raise SystemExit('--discovery-dir needs --data-dir')
+            first, *others = args.discovery_dir
             agent = sim.start_discovery_client(
-                args.discovery_dir, port=args.discovery_client_port,
+                first, extra_dirs=others, port=args.discovery_client_port,
                 host_ips=args.host_ip)
             out.write('Discovery-client emulation: http://%s:%d/metrics, '
                       'watching %s\n' % (agent.address, agent.port,
-                                         args.discovery_dir))
+                                         ', '.join(agent.discovery_dirs)))
         out.write('LightOS simulator: %d nodes at %s\n' % (
             len(sim.addresses), ', '.join(sim.urls)))
         if sim.admin_url:

@@ -117,7 +117,7 @@ class _MetricsServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
 
 
 class DiscoveryClient:
-    """Plays Lightbits' discovery-client for one host on this machine.
+    """Plays Lightbits' discovery-client for the hosts on this machine.
 
     It answers ``HEAD /metrics`` where os-brick checks for the agent,
     watches the discovery directory for the ``<uuid>.conf`` files that
@@ -127,17 +127,24 @@ class DiscoveryClient:
     one of ``host_ips`` is in its IP-ACL (unless that is ALLOW_ANY). It
     withdraws the device as soon as any of that stops being true: the file
     is removed, access is revoked, or the volume is deleted.
+
+    Several hosts may share the machine, each with its own directory
+    (``extra_dirs``, as each has its own ``/etc/discovery-client``): the
+    device is the machine's, so it stays while the file of any host still
+    admits it. With one directory for all, one host's disconnect would
+    remove the file, and the device, that another host still uses.
     """
 
     def __init__(self, cluster, data_store, discovery_dir=DEFAULT_DIR, *,
-                 address='127.0.0.1', port=DEFAULT_PORT, host_ips=(),
-                 discovery_port=DISCOVERY_PORT, interval=0.1):
+                 extra_dirs=(), address='127.0.0.1', port=DEFAULT_PORT,
+                 host_ips=(), discovery_port=DISCOVERY_PORT, interval=0.1):
         if not ipaddress.ip_address(address).is_loopback:
             raise ValueError('the discovery-client emulation only listens '
                              'on loopback addresses, not %s' % address)
         self._cluster = cluster
         self._store = data_store
         self.discovery_dir = discovery_dir
+        self.discovery_dirs = (discovery_dir,) + tuple(extra_dirs)
         self._address = address
         self._port = port
         self.host_ips = tuple(host_ips)
@@ -158,7 +165,8 @@ class DiscoveryClient:
         if reason:
             raise blockdev.DeviceError(
                 'the discovery-client emulation %s' % reason)
-        os.makedirs(self.discovery_dir, mode=0o755, exist_ok=True)
+        for directory in self.discovery_dirs:
+            os.makedirs(directory, mode=0o755, exist_ok=True)
         self._server = _MetricsServer((self._address, self._port),
                                       _MetricsHandler)
         self._server.agent = self
@@ -233,23 +241,26 @@ class DiscoveryClient:
                     self._settle(uuid, entries)
 
     def _read_files(self):
+        """{volume UUID: the entries of every host's file for it}."""
         wanted = {}
-        try:
-            names = os.listdir(self.discovery_dir)
-        except FileNotFoundError:
-            return wanted
-        for name in names:
-            if not name.endswith('.conf'):
-                continue
-            path = os.path.join(self.discovery_dir, name)
+        for directory in self.discovery_dirs:
             try:
-                with open(path) as handle:
-                    wanted[name[:-len('.conf')]] = parse_entries(
-                        handle.read())
+                names = os.listdir(directory)
             except FileNotFoundError:
                 continue
-            except ValueError as exc:
-                self._complain(name, 'ignoring %s: %s' % (path, exc))
+            for name in names:
+                if not name.endswith('.conf'):
+                    continue
+                path = os.path.join(directory, name)
+                try:
+                    with open(path) as handle:
+                        entries = parse_entries(handle.read())
+                except FileNotFoundError:
+                    continue
+                except ValueError as exc:
+                    self._complain(path, 'ignoring %s: %s' % (path, exc))
+                    continue
+                wanted.setdefault(name[:-len('.conf')], []).extend(entries)
         return wanted
 
     def _complain(self, key, message):

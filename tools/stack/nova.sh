@@ -56,6 +56,15 @@ libvirt_uri() {
     printf 'qemu:///system?socket=%s/libvirt-%s/libvirt-sock\n' "$RUN_DIR" "$1"
 }
 
+# nova_discovery_dir HOST - compute host HOST's discovery directory (os-brick's
+# lightos_discovery_client_dir_path). Each host has its own, as on separate
+# machines: with one for all, a live migration's source would remove, as it
+# disconnects, the discovery file the destination has just written for the
+# same volume, and with it the destination's device.
+nova_discovery_dir() {
+    printf '%s/discovery-%s.d\n' "$DATA_DIR" "$1"
+}
+
 # migration_addr HOST - the loopback address compute host HOST receives live
 # migrations on: its libvirtd's TCP socket (the source's libvirtd connects to
 # qemu+tcp://ADDR/system) and its QEMU's incoming migration and NBD streams.
@@ -198,6 +207,11 @@ host = $host
 state_path = $DATA_DIR/nova-$host
 instances_path = $NOVA_INSTANCES_PATH
 log_file = $LOG_DIR/nova-compute-$host.log
+# unstack.sh stops a compute host with no task in flight; Nova's defaults
+# (180 s, of which 160 s for the manager) kept it waiting on its idle thread
+# pools until unstack.sh gave up and sent SIGKILL
+graceful_shutdown_timeout = 10
+manager_shutdown_timeout = 5
 
 [libvirt]
 connection_uri = $(libvirt_uri "$host")
@@ -214,6 +228,9 @@ disable_deep_image_inspection = true
 
 [privsep_osbrick]
 helper_command = $helper
+
+[os_brick]
+lightos_discovery_client_dir_path = $(nova_discovery_dir "$host")
 
 [nova_sys_admin]
 helper_command = $helper
@@ -232,7 +249,8 @@ EOF
 # same one, which both would read from this machine's DMI) and a port range
 # of its own for incoming guests.
 start_libvirtd() {
-    local host=$1 etc=$ETC_DIR/libvirt-$host addr ports
+    local host=$1
+    local etc=$ETC_DIR/libvirt-$host addr ports
     addr=$(migration_addr "$host")
     ports=$((49152 + (${addr##*.} - 1) * 32))
     mkdir -p "$etc/libvirt" "$RUN_DIR/libvirt-$host" "$LOG_DIR/libvirt-$host"

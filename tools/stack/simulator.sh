@@ -18,21 +18,27 @@
 # loopback addresses, and its admin endpoint on 127.0.0.1. Its data plane is
 # on: volumes keep their data in sparse files under $SIM_DATA_DIR, and its
 # emulated discovery-client (127.0.0.1:$STACK_DISCOVERY_PORT, watching
-# $DISCOVERY_DIR) exposes the volumes os-brick attaches on this host as block
-# devices, so cinder-backup and Cinder's host-assisted copies run for real.
+# $DISCOVERY_DIR and the directories of further hosts) exposes the volumes
+# os-brick attaches on this machine as block devices, so cinder-backup,
+# Cinder's host-assisted copies and Nova's guests run for real.
 
 SIM_WORKDIR=$DATA_DIR/simulator
 SIM_DATA_DIR=$SIM_WORKDIR/data
 DISCOVERY_DIR=$DATA_DIR/discovery.d
 SIM_ADMIN_URL=http://$STACK_HOST:$STACK_SIM_ADMIN_PORT
 
+# start_simulator [DIR...] - DIR: the discovery directory of a further host
+# of this machine (a compute host), watched besides $DISCOVERY_DIR.
 start_simulator() {
     log "lightos simulator"
     require_free_port "$STACK_HOST" "$STACK_SIM_ADMIN_PORT"
     require_free_port "$STACK_HOST" "$STACK_DISCOVERY_PORT"
-    local nodes ip host_ip_args=()
+    local nodes ip host_ip_args=() dir_args=(--discovery-dir "$DISCOVERY_DIR") dir
     nodes=$(tr ',' '\n' <<<"$STACK_SIM_IPS" | wc -l)
     mkdir -p "$SIM_WORKDIR" "$SIM_DATA_DIR" "$DISCOVERY_DIR"
+    for dir; do
+        dir_args+=(--discovery-dir "$dir")
+    done
     # The IP-ACL check of the emulated host: the addresses os-brick reports
     # for it (read only, no socket is opened on them).
     for ip in $(host_ips); do
@@ -44,7 +50,7 @@ start_simulator() {
         --create-delay-ms "$STACK_SIM_DELAY_MS" \
         --update-delay-ms "$STACK_SIM_DELAY_MS" \
         --delete-delay-ms "$STACK_SIM_DELAY_MS" \
-        --data-dir "$SIM_DATA_DIR" --discovery-dir "$DISCOVERY_DIR" \
+        --data-dir "$SIM_DATA_DIR" "${dir_args[@]}" \
         --discovery-client-port "$STACK_DISCOVERY_PORT" "${host_ip_args[@]}"
     wait_ready simulator 60 sim_admin GET /info
     wait_ready simulator 30 curl -sf -o /dev/null -I \

@@ -191,7 +191,13 @@ fi
 # ---- LightOS simulator ------------------------------------------------------
 # shellcheck source-path=SCRIPTDIR source=simulator.sh
 . "$STACK_TOOLS/simulator.sh"
-start_simulator
+compute_discovery_dirs=()
+if ((STACK_NOVA)); then
+    for host in "${NOVA_HOSTS[@]}"; do
+        compute_discovery_dirs+=("$(nova_discovery_dir "$host")")
+    done
+fi
+start_simulator "${compute_discovery_dirs[@]}"
 
 # ---- Keystone ---------------------------------------------------------------
 log "keystone"

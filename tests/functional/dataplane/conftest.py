@@ -77,8 +77,10 @@ def agent(dsim, privsep, tmp_path):
 
     On the way out every loop device, node and link it made must be gone.
     """
+    # discovery-2.d: the directory of a second host of this machine.
     found = dsim.start_discovery_client(
-        str(tmp_path / 'discovery.d'), port=0,
+        str(tmp_path / 'discovery.d'),
+        extra_dirs=[str(tmp_path / 'discovery-2.d')], port=0,
         host_ips=brick_lightos.LightOSConnector.get_ip_addresses())
     names = hosts.configure_os_brick(found, str(tmp_path))
     try:

@@ -105,20 +105,24 @@ class Hosts:
         monkeypatch.setattr(brick_utils, 'get_nvme_host_id',
                             lambda *args, **kwargs: HOST_ID)
 
-    def host(self, index, host_ips=None):
-        return Host(self, index, host_ips)
+    def host(self, index, host_ips=None, discovery_dir=None):
+        return Host(self, index, host_ips, discovery_dir)
 
 
 class Host:
     """One compute host: its NQN, connector properties and connector."""
 
-    def __init__(self, hosts, index, host_ips=None):
+    def __init__(self, hosts, index, host_ips=None, discovery_dir=None):
         self._hosts = hosts
         self.nqn = ('nqn.2014-08.org.nvmexpress:uuid:%08d-0000-4000-8000-'
                     '000000000000' % index)
         self.name = 'compute-%d' % index
         self.connector = brick_connector.InitiatorConnector.factory(
             'LIGHTOS', None)
+        if discovery_dir is not None:
+            # its own lightos_discovery_client_dir_path, as a compute host
+            # with its own configuration has
+            self.connector.discovery_dir_path = discovery_dir
         with self._as_me():
             self.properties = dict(
                 brick_lightos.LightOSConnector.get_connector_properties(

@@ -133,6 +133,37 @@ def test_detaching_another_host_keeps_this_ones_access(
     assert host_gone
 
 
+def test_a_hosts_disconnect_keeps_the_device_another_host_uses(
+        dsim, drv, volume, agent, host_factory, attach):
+    # A live migration's source and destination: two hosts of this machine,
+    # each with its own discovery directory. The source lets go of the
+    # volume after the destination took it over.
+    source = host_factory(1)
+    destination = host_factory(2, discovery_dir=agent.discovery_dirs[1])
+    source_info = drv.initialize_connection(volume, source.properties)
+    attach(volume, source.properties)
+    device = source.connect(source_info)
+    destination_info = drv.initialize_connection(volume,
+                                                 destination.properties)
+    attach(volume, destination.properties)
+    moved = destination.connect(destination_info)
+    # (the machine has one device per volume, whichever host connected)
+    assert moved['path'] == device['path']
+    hosts.write_at(moved['path'], 0, b'migrated' * 512)
+
+    source.disconnect(source_info, device)
+    drv.terminate_connection(volume, source.properties)
+    assert os.listdir(source.connector.discovery_dir_path) == []
+    assert agent.exposed() == {_uuid(dsim, volume): moved['path']}
+    assert hosts.read_at(moved['path'], 0, 4096) == b'migrated' * 512
+
+    # The destination's own disconnect finds the device and removes it.
+    destination.disconnect(destination_info, moved, wait=hosts.REFUSED_WAIT)
+    hosts.wait_gone(moved['path'], 'the device to go after the last host')
+    drv.terminate_connection(volume, destination.properties)
+    assert agent.exposed() == {}
+
+
 def test_ip_acl_is_enforced(dsim, make_driver, make_volume, host_factory):
     # A host reporting an address the machine does not have: its NQN is
     # granted, but no address of this host is in the IP-ACL.
