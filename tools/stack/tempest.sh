@@ -42,8 +42,7 @@ CORE_REGEX='^tempest\.api\.volume\.'
 # which need no network, and says neutron is there.
 GATED_REGEX='^tempest\.api\.volume\.(test_volumes_snapshots\.VolumesSnapshotTestJSON|test_volumes_backup\.VolumesBackupsTest|test_volumes_actions\.VolumesActionsTest|admin\.test_volumes_actions\.VolumesActionsTest|admin\.test_snapshot_manage\.SnapshotManageAdminTest)\.'
 # With Nova (STACK_NOVA=1): the volume tests of the compute API and its
-# live-migration tests (those of servers booted from a volume run; see
-# live_migration below).
+# live-migration tests.
 COMPUTE_REGEX='^tempest\.api\.compute\.(volumes\.|admin\.test_volume|admin\.test_live_migration)'
 PLUGIN_REGEX='^cinder_tempest_plugin\.(api|rbac)\.|^cinder_tempest_plugin\.scenario\.test_volume_concurrency'
 SELECTION=${1:-all}
@@ -276,12 +275,11 @@ build_timeout = 300
 
 [compute-feature-enabled]
 volume_multiattach = true
-# Between the stack's two libvirt hosts, a server booted from a volume
-# live-migrates; a block migration (a server with a local disk) fails at the
-# switchover in QEMU (doc/source/admin/third-party-ci.rst, "Live migration").
+# between the stack's two libvirt hosts: servers booted from a volume, and
+# block migration of servers with a local disk, with volumes attached or not
 live_migration = true
 volume_backed_live_migration = true
-block_migration_for_live_migration = false
+block_migration_for_live_migration = true
 
 [validation]
 # the guest is a kernel with an initramfs: nothing to SSH into
