@@ -212,6 +212,11 @@ log_file = $LOG_DIR/nova-compute-$host.log
 # pools until unstack.sh gave up and sent SIGKILL
 graceful_shutdown_timeout = 10
 manager_shutdown_timeout = 5
+# Placement admits 4 vCPUs per core by default: 8 on this 2-core machine,
+# which the concurrent tests' servers filled, so that a live migration to a
+# named host found no room ("Over capacity for VCPU ... Used: 8, Capacity:
+# 8.0"). The stack's guests are TCG guests that idle at ~5 % of a core.
+cpu_allocation_ratio = 16.0
 
 [libvirt]
 connection_uri = $(libvirt_uri "$host")
