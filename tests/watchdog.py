@@ -80,19 +80,23 @@ def _deadline(config, item=None):
     return limit + float(config.getini('watchdog_grace'))
 
 
-def _phase(item):
-    seconds = _deadline(item.config, item)
+def _arm_for(config, item=None):
+    """Arm the deadline of ``item`` (or the run's); return it, 0 if none."""
+    seconds = _deadline(config, item)
     if seconds:
         _arm(seconds)
+    return seconds
+
+
+def _phase(item):
+    _arm_for(item.config, item)
     yield
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_collection(session):
     # Importing a test module can hang too (a server started at import).
-    seconds = _deadline(session.config)
-    if seconds:
-        _arm(seconds)
+    _arm_for(session.config)
     yield
 
 
@@ -115,9 +119,7 @@ def pytest_runtest_teardown(item, nextitem):
 def pytest_sessionfinish(session):
     # Fixtures still set up (after -x, --maxfail or an interrupt) are torn
     # down here, outside any test's phases.
-    seconds = _deadline(session.config)
-    if seconds:
-        _arm(seconds)
+    seconds = _arm_for(session.config)
     yield
     if seconds:
         # The summary, the plugins' unconfigure and the interpreter's exit.
