@@ -65,6 +65,25 @@ cluster_report() {
         "$(sort -u <<<"$locks" | grep -c .)"
 }
 
+# After a failure: what each failed test raised, and the services' most
+# frequent errors, last in the job's output where a truncated log keeps them.
+# shellcheck disable=SC2317  # called by teardown
+failure_report() {
+    local file
+    for file in "$LOG_DIR"/tempest-{core,gated,plugin}.failures; do
+        [[ -s $file ]] || continue
+        printf '%s:\n' "${file##*/}"
+        head -c 8000 "$file"
+    done
+    printf 'the services logged these errors most often (count, log, message):\n'
+    for file in "$LOG_DIR"/{cinder,nova,neutron,glance,placement}-*.log; do
+        [[ -f $file ]] || continue
+        # oslo.log: date time pid ERROR module [request context] message
+        sed -n 's/^[-0-9]* [0-9:.]* [0-9]* ERROR \([^ ]*\) \(\[[^]]*\] \)\{0,1\}/\1 /p' "$file" |
+            grep -Ev '^[^ ]+ ( |Traceback|$)' | cut -c1-200 | sed "s|^|${file##*/} |"
+    done | sort | uniq -c | sort -rn | head -n 15
+}
+
 # shellcheck disable=SC2317  # called by the EXIT trap
 teardown() {
     local status=$? passed=0 failed=0 skipped=0 p f s
@@ -83,12 +102,15 @@ teardown() {
     else
         log "the job stopped before its tempest passes completed (so far $passed passed, $skipped skipped)"
     fi
+    if ((status != 0)); then
+        failure_report || true
+    fi
 }
 trap teardown EXIT
 trap 'interrupted 130' INT
 trap 'interrupted 143' TERM
 
-rm -f "$LOG_DIR"/tempest-*.counts
+rm -f "$LOG_DIR"/tempest-*.counts "$LOG_DIR"/tempest-*.failures
 run_step "$STACK_TOOLS/install.sh"
 # a stack left running in the same $STACK_DIR (tox -e stack) goes first
 run_step "$STACK_TOOLS/unstack.sh"

@@ -322,21 +322,40 @@ stop_libvirtd() {
 
 # build_guest DIR - the guest tempest boots: Debian's cloud kernel and a
 # busybox initramfs whose /init mounts /proc, /sys, /dev and waits. A
-# kernel of its own answers the ACPI unplug a live detach needs.
+# kernel of its own answers the ACPI unplug a live detach needs; the ACPI
+# power button's module and an event device let /init power the guest off
+# when Nova stops, shelves or resizes it, instead of Nova waiting out its
+# clean-shutdown timeout (60 s) and pulling the plug.
 build_guest() {
-    local dir=$1 root=$1/initramfs kernel applet
+    local dir=$1 root=$1/initramfs kernel version applet module
     kernel=$(find /boot -maxdepth 1 -name 'vmlinuz-*-cloud-amd64' | sort -V | tail -n 1)
     [[ -n $kernel ]] || die "no Debian cloud kernel in /boot: run tools/stack/install.sh with STACK_NOVA=1"
-    mkdir -p "$root"/{bin,proc,sys,dev}
+    version=${kernel#/boot/vmlinuz-}
+    mkdir -p "$root"/{bin,proc,sys,dev,modules}
     cp /bin/busybox "$root/bin/busybox"
-    for applet in sh mount sleep echo; do
+    for applet in sh mount sleep echo insmod dd poweroff; do
         ln -sf busybox "$root/bin/$applet"
+    done
+    for module in drivers/acpi/button.ko drivers/input/evdev.ko; do
+        [[ -f /lib/modules/$version/kernel/$module ]] ||
+            die "no $module for kernel $version: reinstall its linux-image package"
+        cp "/lib/modules/$version/kernel/$module" "$root/modules/"
     done
     cat >"$root/init" <<'EOF'
 #!/bin/sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+insmod /modules/button.ko
+insmod /modules/evdev.ko
+# the first event of the power button's input device powers the guest off
+for event in /sys/class/input/event*; do
+    read -r name <"$event/device/name"
+    if [ "$name" = "Power Button" ]; then
+        (dd if="/dev/input/${event##*/}" of=/dev/null bs=24 count=1 2>/dev/null
+         echo "stack guest powering off"; poweroff -f) &
+    fi
+done
 echo "stack guest ready"
 while :; do sleep 3600; done
 EOF

@@ -339,6 +339,30 @@ if [[ ! -d $TEMPEST_DIR/etc ]]; then
         die "tempest init failed; see $LOG_DIR/tempest-init.log"
     fi
 fi
+# failure_digest LOG - each failed test of a tempest log with the test's own
+# frames of its traceback and the exception, so that a job whose logs are gone
+# still says what failed, where and how.
+failure_digest() {
+    awk '
+        function flush(  i, last) {
+            for (i = 0; i < n; i++) if (tb[i] ~ /^ *File "/) last = i
+            for (i = 0; i < last; i++)
+                if (tb[i] ~ /^ *File "/ && tb[i] !~ /tempest\/lib\//)
+                    print "    " tb[i] "\n    " tb[i + 1]
+            for (i = last; i < n; i++) print "    " tb[i]
+            intb = 0
+        }
+        /^Failed [0-9]+ tests - output below:/ { exit }
+        intb && (/^Captured / || /^\{[0-9]+\} /) { flush() }
+        /^\{[0-9]+\} .* \.\.\. FAILED/ { name = $0; next }
+        /^Captured traceback:/ { print name; intb = 1; n = 0; next }
+        intb && NF && !/^~+$/ && !/^ *\^+ *$/ {
+            sub(/"[^"]*site-packages\//, "\"", $0); tb[n++] = $0
+        }
+        END { if (intb) flush() }
+    ' "$1"
+}
+
 CONF_FILE=$TEMPEST_DIR/etc/tempest.conf
 if [[ $SELECTION == gated ]]; then
     ensure_accounts "$CONCURRENCY" "$TEMPEST_DIR/etc/accounts.yaml"
@@ -360,6 +384,7 @@ tempest run --config-file "$CONF_FILE" --regex "$REGEX" \
     --exclude-regex "$EXCLUDE_REGEX" --concurrency "$CONCURRENCY" >"$LOG_DIR/tempest-$NAME.log" 2>&1 || rc=$?
 result=$LOG_DIR/tempest-$NAME.log
 grep -E '^\{[0-9]+\} .* \.\.\. FAILED' "$result" || true
+failure_digest "$result" >"$LOG_DIR/tempest-$NAME.failures"
 sed -n '/^Totals/,/^Sum of execute/p' "$result"
 count() {
     sed -n "s/^ - $1: \([0-9]*\)$/\1/p" "$result" | tail -n 1
