@@ -23,8 +23,12 @@ from lightos_cinder.api import exception
 
 LOG = logging.getLogger(__name__)
 
+# The longest pause between two calls of a probe, by default.
+MAX_INTERVAL = 2.0
 
-def wait_for(probe, *, timeout, what, interval=0.05, max_interval=2.0,
+
+def wait_for(probe, *, timeout, what, interval=0.05,
+             max_interval=MAX_INTERVAL,
              growth=0.2, clock=time.monotonic, sleep=time.sleep,
              probe_at_deadline=True):
     """Call ``probe`` until it returns, and return what it returned.
@@ -44,7 +48,8 @@ def wait_for(probe, *, timeout, what, interval=0.05, max_interval=2.0,
     taking a pause that would reach the deadline.
 
     A :class:`exception.NotReady` with ``retry_after`` (a server's
-    Retry-After) sets the next pause to that instead.
+    Retry-After, or a probe that knows when to look next) sets the next
+    pause to that instead.
 
     The wait also ends with the running operation's budget (see
     :mod:`lightos_cinder.api.budget`) if that comes first.

@@ -53,6 +53,10 @@ def describe_snapshot(project, uuid, name=None):
         name or uuid, uuid, project)
 
 
+def _still(state):
+    raise exception.NotReady(state)
+
+
 def _gone_or_not_ready(record, what):
     """None once a record is gone; NotReady while it goes; Failed is final."""
     if record is None:
@@ -77,15 +81,23 @@ def _discarded(delete, what):
 
 
 # When the creates (deletes) seen lately all took at least this long to
-# complete, a volume just created (deleted) is first read one poll
-# interval later rather than at once.
+# complete, a volume just created (deleted) is first read later rather than
+# at once.
 SLOW_TRANSITION = 0.1
 # How many recent creates (deletes) that judgement looks at.
 RECENT_TRANSITIONS = 16
-
-
-def _still(state):
-    raise exception.NotReady(state)
+# On such a cluster the first read comes when the quickest recent
+# transition had ended: each duration is recorded when the wait saw the
+# transition over, so it is never shorter than the transition was. After
+# every EXPLORE_EVERY transitions that ended, the next one reads at
+# EXPLORE_SHARE of that instead, so that a cluster that became quicker is
+# noticed and the first reads follow (counting ends rather than starts, a
+# burst of hundreds at once explores once, not with a quarter of them).
+EXPLORE_EVERY = 4
+EXPLORE_SHARE = 0.85
+# The first read never comes later than the longest pause of a wait, which
+# bounds how late a transition much quicker than the recent ones is seen.
+FIRST_READ_LATEST = waiters.MAX_INTERVAL
 
 
 class _Durations(object):
@@ -93,14 +105,27 @@ class _Durations(object):
 
     def __init__(self):
         self._seconds = collections.deque(maxlen=RECENT_TRANSITIONS)
+        self._ended = 0
+        self._explored_at = 0
 
-    def slow(self):
-        """Whether every recent one took SLOW_TRANSITION or longer."""
+    def first_read_after(self):
+        """Seconds to wait before the first read of a new transition.
+
+        None when some recent one took less than SLOW_TRANSITION (or none
+        is known yet): read at once.
+        """
         recent = tuple(self._seconds)
-        return bool(recent) and min(recent) >= SLOW_TRANSITION
+        if not recent or min(recent) < SLOW_TRANSITION:
+            return None
+        share = 1.0
+        if self._ended - self._explored_at >= EXPLORE_EVERY:
+            self._explored_at = self._ended
+            share = EXPLORE_SHARE
+        return min(share * min(recent), FIRST_READ_LATEST)
 
     def add(self, seconds):
         self._seconds.append(seconds)
+        self._ended += 1
 
 
 class ClusterOps(object):
@@ -139,16 +164,24 @@ class ClusterOps(object):
         """Wait for a transition just requested, and record how long it took.
 
         On a cluster whose recent transitions of this kind were all slow,
-        ``first`` answers the first poll without a request: a volume just
-        requested is nearly always still in transition, and under hundreds
-        of concurrent operations those reads are a third of the requests
-        the driver and the cluster spend their CPU on.
+        ``first`` (no request: the state the cluster's answer showed)
+        stands for the first read, and the next read waits until shortly
+        before the quickest of them would have ended (see
+        :class:`_Durations`): a volume read earlier is nearly always still
+        in transition, and under hundreds of concurrent operations those
+        reads are most of the requests the driver and the cluster spend
+        their CPU on. Later reads follow the wait's usual backoff.
         """
-        pending = [first if durations.slow() else None]
+        after = [durations.first_read_after()]
 
         def poll():
-            step, pending[0] = pending[0] or probe, None
-            return step()
+            if after[0] is None:
+                return probe()
+            pause, after[0] = after[0], None
+            try:
+                return first()
+            except exception.NotReady as busy:
+                raise exception.NotReady(busy.state, retry_after=pause)
         started = self._clock()
         result = self.wait(poll, what)
         durations.add(self._clock() - started)
@@ -158,7 +191,9 @@ class ClusterOps(object):
         """Wait until the volume is Available (or Migrating).
 
         ``created`` is the volume as a create's answer showed it; on a slow
-        cluster its state counts as the first poll (see :meth:`_wait_timed`).
+        cluster its state counts as the first read, and the next comes
+        shortly before the quickest recent create ended (see
+        :meth:`_wait_timed`).
         Where creates complete at once, the volume is read at once.
         """
         what = '%s to become Available' % describe(project, uuid, name)
@@ -175,8 +210,8 @@ class ClusterOps(object):
         """Wait until GET answers 404 for the volume.
 
         ``deleted``: the cluster has just taken its DELETE; on a slow
-        cluster the first read comes one poll interval later (see
-        :meth:`_wait_timed`).
+        cluster the first read comes shortly before the quickest recent
+        delete ended (see :meth:`_wait_timed`).
         """
         what = '%s to be deleted' % describe(project, uuid, name)
 

@@ -69,6 +69,16 @@ def _create(ops, cluster):
     return cluster.reads
 
 
+def _after_recent_creates(after):
+    """ClusterOps whose recent creates all took ``after`` seconds."""
+    clock = FakeClock()
+    cluster = _Cluster(clock, after=after)
+    ops = clusterops.ClusterOps(cluster, 60, clock=clock, sleep=clock.sleep)
+    for _ in range(clusterops.RECENT_TRANSITIONS):
+        _create(ops, cluster)
+    return ops, cluster
+
+
 def test_reads_at_once_until_creates_are_known_to_take_time():
     clock = FakeClock()
     cluster = _Cluster(clock, after=0.0)
@@ -82,24 +92,50 @@ def test_reads_at_once_until_creates_are_known_to_take_time():
     assert _create(ops, cluster)[0] == 0.0
     for _ in range(clusterops.RECENT_TRANSITIONS):
         _create(ops, cluster)
-    # Now every recent create took 200 ms or more: the first read is one
-    # poll interval after the create's answer, and the volume is still
-    # seen as soon as before.
+    # Now every recent create took 200 ms or more: the first read waits,
+    # and the volume is still seen as soon as before.
     reads = _create(ops, cluster)
     assert reads[0] > 0.0
     assert reads[-1] < 0.2 * 1.25
-    # A quick create again: read at once again.
+
+
+def test_a_steady_slow_cluster_is_read_about_once_per_create():
+    ops, cluster = _after_recent_creates(0.2)
+    reads = [_create(ops, cluster) for _ in range(4 * 16)]
+    # Each create is read once or twice (not every 50 ms from its answer
+    # on), and none is seen more than one short pause late.
+    assert all(len(r) <= 2 for r in reads)
+    assert sum(len(r) for r in reads) <= 1.25 * len(reads)
+    assert max(r[-1] for r in reads) < 0.2 + 0.05 + 1e-6
+
+
+def test_first_reads_follow_a_cluster_that_became_quicker_or_slower():
+    ops, cluster = _after_recent_creates(0.2)
+    # Creates now complete at once: the first reads come sooner step by
+    # step, and within a few dozen creates they are read at once again.
     cluster.after = 0.0
-    _create(ops, cluster)
-    assert _create(ops, cluster) == [0.0]
+    firsts = [_create(ops, cluster)[0] for _ in range(10 * 4)]
+    assert firsts[0] <= 0.2 + 0.05
+    assert firsts == sorted(firsts, reverse=True)
+    assert firsts[-1] == 0.0
+    # Much slower creates are seen by the wait's backoff, not late by more
+    # than its usual share.
+    for _ in range(clusterops.RECENT_TRANSITIONS):
+        cluster.after = 0.2
+        _create(ops, cluster)
+    cluster.after = 3.0
+    assert _create(ops, cluster)[-1] < 3.0 * 1.25
+
+
+def test_the_first_read_waits_no_longer_than_a_wait_pauses():
+    ops, cluster = _after_recent_creates(30.0)
+    cluster.after = 0.5
+    reads = _create(ops, cluster)
+    assert reads == [clusterops.FIRST_READ_LATEST]
 
 
 def test_a_failed_create_answer_still_fails_the_wait():
-    clock = FakeClock()
-    cluster = _Cluster(clock, after=0.2)
-    ops = clusterops.ClusterOps(cluster, 60, clock=clock, sleep=clock.sleep)
-    for _ in range(clusterops.RECENT_TRANSITIONS):
-        _create(ops, cluster)
+    ops, _ = _after_recent_creates(0.2)
     with pytest.raises(exception.OperationFailed, match='Failed'):
         ops.volume_usable('p', 'u-1', 'v', created=_volume('Failed'))
 
@@ -122,3 +158,14 @@ def test_deletes_read_at_once_until_known_to_take_time():
     sleeps = len(clock.sleeps)
     assert ops.volume_gone('p', 'u-1', 'v') is None
     assert len(clock.sleeps) == sleeps
+
+
+def test_a_burst_of_transitions_at_once_explores_once():
+    # Hundreds of creates begun before any of them ended: one of them reads
+    # early to look for a quicker cluster, the rest when the quickest
+    # recent create had ended.
+    durations = clusterops._Durations()
+    for _ in range(clusterops.RECENT_TRANSITIONS):
+        durations.add(0.2)
+    firsts = [durations.first_read_after() for _ in range(200)]
+    assert sorted(firsts) == [0.2 * clusterops.EXPLORE_SHARE] + [0.2] * 199
