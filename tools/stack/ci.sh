@@ -14,8 +14,9 @@
 #    under the License.
 #
 # The whole tempest job: install, bring up a fresh test cloud, run the smoke
-# walkthrough, tempest's volume API tests (the "gated" classes in a pass of
-# their own, see tempest.sh) and the Cinder tempest plugin, and
+# walkthrough, tempest's volume API tests (the "gated" classes and the
+# "serial" tests in passes of their own, see tempest.sh) and the Cinder
+# tempest plugin, and
 # always tear the cloud down again (also on failure or interruption). Exit
 # status: non-zero when any step or any test failed.
 set -euo pipefail
@@ -70,7 +71,7 @@ cluster_report() {
 # shellcheck disable=SC2317  # called by teardown
 failure_report() {
     local file
-    for file in "$LOG_DIR"/tempest-{core,gated,plugin}.failures; do
+    for file in "$LOG_DIR"/tempest-{core,gated,serial,plugin}.failures; do
         [[ -s $file ]] || continue
         printf '%s:\n' "${file##*/}"
         head -c 8000 "$file"
@@ -92,7 +93,7 @@ teardown() {
     fi
     bash "$STACK_TOOLS/unstack.sh" || log "teardown failed; see $RUN_DIR"
     log "tempest job finished after ${SECONDS}s (exit status $status)"
-    for counts in "$LOG_DIR"/tempest-{core,gated,plugin}.counts; do
+    for counts in "$LOG_DIR"/tempest-{core,gated,serial,plugin}.counts; do
         [[ -f $counts ]] || continue
         read -r p f s <"$counts"
         passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0})) skipped=$((skipped + ${s:-0}))
@@ -124,5 +125,6 @@ fi
 rc=0
 run_step "$STACK_TOOLS/tempest.sh" core || rc=$?
 run_step "$STACK_TOOLS/tempest.sh" gated || rc=$?
+run_step "$STACK_TOOLS/tempest.sh" serial || rc=$?
 run_step "$STACK_TOOLS/tempest.sh" plugin || rc=$?
 exit "$rc"
