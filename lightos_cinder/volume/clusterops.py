@@ -137,9 +137,11 @@ class ClusterOps(object):
         self.timeout = timeout
         self._clock = clock
         self._sleep = sleep
-        # From a create's answer to usable; from a DELETE taken to gone.
+        # From a create's answer to usable; from a DELETE taken to gone;
+        # from an update taken to the volume showing it.
         self._creates = _Durations()
         self._deletes = _Durations()
+        self._updates = _Durations()
 
     def wait(self, probe, what):
         """waiters.wait_for with this object's timeout."""
@@ -300,8 +302,19 @@ class ClusterOps(object):
         ``known`` is a record of the volume the caller has just read; the
         first attempt starts from it instead of reading the volume again,
         as its ETag makes a stale record fail safely and be re-read.
+
+        Most clusters apply an update at once, and the volume is read again
+        right after it. Where the recent updates all took SLOW_TRANSITION
+        or longer, the first read after an update is timed from them
+        instead, as after a create (see :meth:`_wait_timed`).
         """
         in_hand = [known] if known is not None else []
+        taken = []
+
+        def applied(volume):
+            if taken:
+                self._updates.add(self._clock() - taken[-1])
+            return volume
 
         def probe():
             if in_hand:
@@ -310,7 +323,7 @@ class ClusterOps(object):
                 volume = self.volume_or_not_ready(project, uuid, what)
             wanted = change(volume)
             if not wanted:
-                return volume
+                return applied(volume)
             try:
                 self.client.update_volume(project, uuid, etag=volume.etag,
                                           **wanted)
@@ -321,9 +334,13 @@ class ClusterOps(object):
                 if again.etag != volume.etag:
                     raise exception.NotReady('conflict (400)')
                 raise
-            # Most updates apply at once: look again before backing off.
+            taken.append(self._clock())
+            after = self._updates.first_read_after()
+            if after is not None:
+                raise exception.NotReady(VolumeState.UPDATING.value,
+                                         retry_after=after)
             volume = self.volume_or_not_ready(project, uuid, what)
             if not change(volume):
-                return volume
+                return applied(volume)
             raise exception.NotReady(volume.state.value)
         return self.wait(probe, what)

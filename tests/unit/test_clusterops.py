@@ -169,3 +169,63 @@ def test_a_burst_of_transitions_at_once_explores_once():
         durations.add(0.2)
     firsts = [durations.first_read_after() for _ in range(200)]
     assert sorted(firsts) == [0.2 * clusterops.EXPLORE_SHARE] + [0.2] * 199
+
+
+class _Updates(object):
+    """One volume whose updates show ``after`` seconds after the PUT."""
+
+    def __init__(self, clock, after):
+        self._clock = clock
+        self.after = after
+        self.acl = ()
+        self._pending = None
+        self.reads = []
+
+    def _record(self):
+        state = 'Available'
+        if self._pending is not None:
+            acl, taken = self._pending
+            if self._clock() >= taken + self.after:
+                self.acl, self._pending = acl, None
+            else:
+                state = 'Updating'
+        return models.Volume.from_json(
+            {'UUID': 'u-1', 'name': 'v', 'state': state, 'ETag': 'e',
+             'acl': {'values': list(self.acl)}})
+
+    def get_volume(self, project, uuid):
+        self.reads.append(self._clock() - self._pending[1]
+                          if self._pending else None)
+        return self._record()
+
+    def update_volume(self, project, uuid, etag, acl):
+        self._pending = (tuple(acl), self._clock())
+        self.reads = []
+
+
+def _grant(ops, cluster, host):
+    def change(volume):
+        return None if host in volume.acl else {'acl': [host]}
+    known = cluster._record()
+    updated = ops.update_volume('p', 'u-1', change, 'grant', known=known)
+    assert host in updated.acl
+    return cluster.reads
+
+
+def test_updates_are_read_at_once_unless_known_to_take_time():
+    clock = FakeClock()
+    cluster = _Updates(clock, after=0.0)
+    ops = clusterops.ClusterOps(cluster, 60, clock=clock, sleep=clock.sleep)
+    # An update the cluster applies at once is read right after the PUT.
+    assert _grant(ops, cluster, 'h0') == [0.0]
+    # Updates that take 200 ms: read at once (and then with the wait's
+    # backoff) until every recent one is known to take that long; then
+    # about once, when the quickest of them had ended.
+    cluster.after = 0.2
+    before = _grant(ops, cluster, 'h1')
+    assert before[0] == 0.0 and len(before) >= 4
+    for index in range(clusterops.RECENT_TRANSITIONS):
+        _grant(ops, cluster, 'h%d' % (index + 2))
+    reads = [_grant(ops, cluster, 'x%d' % index) for index in range(32)]
+    assert sum(len(r) for r in reads) <= 1.25 * len(reads)
+    assert max(r[-1] for r in reads) < 0.2 + 0.05 + 1e-6
