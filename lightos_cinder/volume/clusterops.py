@@ -88,7 +88,9 @@ SLOW_TRANSITION = 0.1
 RECENT_TRANSITIONS = 16
 # On such a cluster the first read comes when the quickest recent
 # transition had ended: each duration is recorded when the wait saw the
-# transition over, so it is never shorter than the transition was. After
+# transition over (or when it planned the read that did, see
+# ClusterOps._seen_after), so it is hardly ever shorter than the
+# transition was. After
 # every EXPLORE_EVERY transitions that ended, the next one reads at
 # EXPLORE_SHARE of that instead, so that a cluster that became quicker is
 # noticed and the first reads follow (counting ends rather than starts, a
@@ -174,20 +176,35 @@ class ClusterOps(object):
         reads are most of the requests the driver and the cluster spend
         their CPU on. Later reads follow the wait's usual backoff.
         """
-        after = [durations.first_read_after()]
+        planned = durations.first_read_after()
+        reads = []
 
         def poll():
-            if after[0] is None:
+            reads.append(None)
+            if planned is None or len(reads) > 1:
                 return probe()
-            pause, after[0] = after[0], None
             try:
                 return first()
             except exception.NotReady as busy:
-                raise exception.NotReady(busy.state, retry_after=pause)
+                raise exception.NotReady(busy.state, retry_after=planned)
         started = self._clock()
         result = self.wait(poll, what)
-        durations.add(self._clock() - started)
+        durations.add(self._seen_after(
+            planned if len(reads) == 2 else None, started))
         return result
+
+    def _seen_after(self, planned, started):
+        """The duration to record for a transition seen over now.
+
+        Seen at its planned first read (``planned`` seconds after
+        ``started``), the planned time is recorded, not the time the read
+        was made: under hundreds of concurrent operations reads are made
+        late, and recording that lateness would make later first reads
+        late too.
+        """
+        if planned is not None:
+            return planned
+        return self._clock() - started
 
     def volume_usable(self, project, uuid, name=None, created=None):
         """Wait until the volume is Available (or Migrating).
@@ -310,20 +327,23 @@ class ClusterOps(object):
         """
         in_hand = [known] if known is not None else []
         taken = []
+        # the time of the first read after the last update, when planned
+        next_planned = [None]
 
-        def applied(volume):
+        def applied(volume, planned=None):
             if taken:
-                self._updates.add(self._clock() - taken[-1])
+                self._updates.add(self._seen_after(planned, taken[-1]))
             return volume
 
         def probe():
+            planned, next_planned[0] = next_planned[0], None
             if in_hand:
                 volume = self._usable_or_not_ready(in_hand.pop(), what)
             else:
                 volume = self.volume_or_not_ready(project, uuid, what)
             wanted = change(volume)
             if not wanted:
-                return applied(volume)
+                return applied(volume, planned)
             try:
                 self.client.update_volume(project, uuid, etag=volume.etag,
                                           **wanted)
@@ -337,6 +357,7 @@ class ClusterOps(object):
             taken.append(self._clock())
             after = self._updates.first_read_after()
             if after is not None:
+                next_planned[0] = after
                 raise exception.NotReady(VolumeState.UPDATING.value,
                                          retry_after=after)
             volume = self.volume_or_not_ready(project, uuid, what)

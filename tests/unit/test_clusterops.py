@@ -229,3 +229,16 @@ def test_updates_are_read_at_once_unless_known_to_take_time():
     reads = [_grant(ops, cluster, 'x%d' % index) for index in range(32)]
     assert sum(len(r) for r in reads) <= 1.25 * len(reads)
     assert max(r[-1] for r in reads) < 0.2 + 0.05 + 1e-6
+
+
+def test_reads_made_late_by_a_busy_process_do_not_delay_later_ones():
+    ops, cluster = _after_recent_creates(0.2)
+    clock = ops._clock
+    # A busy process: every pause lasts 150 ms longer than asked.
+    ops._sleep = lambda seconds: clock.sleep(seconds + 0.15)
+    for _ in range(clusterops.RECENT_TRANSITIONS):
+        _create(ops, cluster)
+    # Idle again: the next creates are seen as soon as before the burst.
+    ops._sleep = clock.sleep
+    reads = [_create(ops, cluster) for _ in range(8)]
+    assert max(r[-1] for r in reads) < 0.2 + 0.05 + 1e-6
