@@ -90,11 +90,11 @@ RECENT_TRANSITIONS = 16
 # transition had ended: each duration is recorded when the wait saw the
 # transition over (or when it planned the read that did, see
 # ClusterOps._seen_after), so it is hardly ever shorter than the
-# transition was. After
-# every EXPLORE_EVERY transitions that ended, the next one reads at
-# EXPLORE_SHARE of that instead, so that a cluster that became quicker is
-# noticed and the first reads follow (counting ends rather than starts, a
-# burst of hundreds at once explores once, not with a quarter of them).
+# transition was. After every EXPLORE_EVERY transitions that ended, the
+# next one reads at EXPLORE_SHARE of that instead, so that a cluster that
+# became quicker is noticed and the first reads follow (counting ends
+# rather than starts, a burst of hundreds at once explores once, not with
+# a quarter of them).
 EXPLORE_EVERY = 4
 EXPLORE_SHARE = 0.85
 # The first read never comes later than the longest pause of a wait, which
@@ -169,8 +169,8 @@ class ClusterOps(object):
 
         On a cluster whose recent transitions of this kind were all slow,
         ``first`` (no request: the state the cluster's answer showed)
-        stands for the first read, and the next read waits until shortly
-        before the quickest of them would have ended (see
+        stands for the first read, and the next read waits until the
+        quickest of them had ended, or a little less now and then (see
         :class:`_Durations`): a volume read earlier is nearly always still
         in transition, and under hundreds of concurrent operations those
         reads are most of the requests the driver and the cluster spend
@@ -211,7 +211,7 @@ class ClusterOps(object):
 
         ``created`` is the volume as a create's answer showed it; on a slow
         cluster its state counts as the first read, and the next comes
-        shortly before the quickest recent create ended (see
+        when the quickest recent create had ended (see
         :meth:`_wait_timed`).
         Where creates complete at once, the volume is read at once.
         """
@@ -229,8 +229,8 @@ class ClusterOps(object):
         """Wait until GET answers 404 for the volume.
 
         ``deleted``: the cluster has just taken its DELETE; on a slow
-        cluster the first read comes shortly before the quickest recent
-        delete ended (see :meth:`_wait_timed`).
+        cluster the first read comes when the quickest recent delete had
+        ended (see :meth:`_wait_timed`).
         """
         what = '%s to be deleted' % describe(project, uuid, name)
 
