@@ -177,11 +177,11 @@ class ClusterOps(object):
         their CPU on. Later reads follow the wait's usual backoff.
         """
         planned = durations.first_read_after()
-        reads = []
+        polls = [0]
 
         def poll():
-            reads.append(None)
-            if planned is None or len(reads) > 1:
+            polls[0] += 1
+            if planned is None or polls[0] > 1:
                 return probe()
             try:
                 return first()
@@ -189,8 +189,9 @@ class ClusterOps(object):
                 raise exception.NotReady(busy.state, retry_after=planned)
         started = self._clock()
         result = self.wait(poll, what)
+        # the second poll is the planned read
         durations.add(self._seen_after(
-            planned if len(reads) == 2 else None, started))
+            planned if polls[0] == 2 else None, started))
         return result
 
     def _seen_after(self, planned, started):
@@ -326,13 +327,14 @@ class ClusterOps(object):
         instead, as after a create (see :meth:`_wait_timed`).
         """
         in_hand = [known] if known is not None else []
-        taken = []
-        # the time of the first read after the last update, when planned
+        # when the cluster took the last update; the time of the first read
+        # after it, when planned
+        taken = [None]
         next_planned = [None]
 
         def applied(volume, planned=None):
-            if taken:
-                self._updates.add(self._seen_after(planned, taken[-1]))
+            if taken[0] is not None:
+                self._updates.add(self._seen_after(planned, taken[0]))
             return volume
 
         def probe():
@@ -354,7 +356,7 @@ class ClusterOps(object):
                 if again.etag != volume.etag:
                     raise exception.NotReady('conflict (400)')
                 raise
-            taken.append(self._clock())
+            taken[0] = self._clock()
             after = self._updates.first_read_after()
             if after is not None:
                 next_planned[0] = after
